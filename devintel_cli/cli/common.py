@@ -1,0 +1,118 @@
+"""What every command shares: the output options, opening the workspace, writing results,
+warnings and progress to the right stream. The only place besides ``app`` that knows about
+TTYs and environment variables."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ..render import Format
+    from ..workspace import Context
+
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: table, json, csv or markdown.",
+        case_sensitive=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+WorkspaceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace ID or name (default: $DEVINTEL_WORKSPACE, else the default one).",
+    ),
+]
+LineOption = Annotated[str | None, typer.Option("--line", help="Service line ID or name.")]
+
+
+def output_format(fmt: str, as_json: bool) -> Format:
+    from ..errors import UsageError
+    from ..render import Format
+
+    if as_json:
+        return Format.JSON
+    try:
+        return Format(fmt.lower())
+    except ValueError:
+        raise UsageError(f"unknown format {fmt!r}: use table, json, csv or markdown") from None
+
+
+@contextmanager
+def workspace_context(workspace: str | None) -> Iterator[Context]:
+    from ..workspace import open_context
+
+    ctx = open_context(workspace)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def use_color(stream=None) -> bool:  # type: ignore[no-untyped-def]
+    stream = stream or sys.stdout
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def emit(text: str) -> None:
+    """Write a result to stdout (and only results go there)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def emit_items(
+    items: Sequence[BaseModel],
+    fmt: Format,
+    *,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+) -> None:
+    from ..render import render_items
+
+    emit(render_items(items, fmt, columns=columns, title=title, color=use_color()))
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"devintel: warning: {message}\n")
+
+
+def info(message: str) -> None:
+    sys.stderr.write(f"{message}\n")
+
+
+@contextmanager
+def progress_reporter(label: str) -> Iterator:
+    """A progress bar on stderr when it is a terminal; otherwise nothing (cron, CI, pipes)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(file=sys.stderr)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(phase: str, done: int, total: int | None) -> None:
+            bar.update(task, description=f"{label}: {phase}", completed=done, total=total)
+
+        yield update

@@ -1,0 +1,64 @@
+"""``devintel init`` and ``devintel demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import FormatOption, JsonOption, emit_items, output_format
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("demo")(demo)
+
+
+def init(
+    workspace: Annotated[
+        str | None,
+        typer.Option("--workspace", "-w", help="Also create a workspace with this name."),
+    ] = None,
+    fmt: FormatOption = "table",
+    as_json: JsonOption = False,
+) -> None:
+    """Create the state directory, the database and the default workspace."""
+    from .. import paths
+    from ..models import WorkspaceOut
+    from ..store.db import connect
+    from ..store.workspaces import list_workspaces
+    from ..workspace import create_workspace, ensure_default_workspace
+    from .common import info
+
+    out = output_format(fmt, as_json)
+    root = paths.state_dir()
+    conn = connect(paths.database_path(root))
+    try:
+        ensure_default_workspace(conn)
+        if workspace:
+            create_workspace(conn, workspace)
+        rows = list_workspaces(conn)
+    finally:
+        conn.close()
+    info(f"state directory: {root}")
+    emit_items([WorkspaceOut.model_validate(r, from_attributes=True) for r in rows], out)
+
+
+def demo(
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="State directory for the demo (default: a new temporary one)."),
+    ] = None,
+    fmt: FormatOption = "table",
+    as_json: JsonOption = False,
+) -> None:
+    """Build realistic demo repositories offline and report on them — never touches your state."""
+    from ..demo import run_demo
+    from .common import info
+
+    out = output_format(fmt, as_json)
+    report = run_demo(directory)
+    info(f"demo state directory: {report.state_dir}")
+    info(f"explore it: DEVINTEL_HOME={report.state_dir} devintel repo list")
+    emit_items(report.repositories, out, title="Repositories")

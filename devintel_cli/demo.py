@@ -1,0 +1,44 @@
+"""``devintel demo``: realistic repositories built offline, in a state directory of their own.
+
+The demo never reads or writes the user's state: it opens its own directory (a new
+temporary one unless ``--dir`` is given) explicitly, whatever ``DEVINTEL_HOME`` says.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .models import RepositorySummary
+from .repositories import add_repository, list_summaries
+from .timeutil import utc_now
+from .workspace import create_line, open_context
+
+#: which demo repository goes into which service line
+DEMO_LINES = {"commerce": ("payments-api", "web-shop"), "apps": ("mobile-app",)}
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    state_dir: Path
+    repositories: list[RepositorySummary]
+
+
+def run_demo(directory: Path | None = None) -> DemoReport:
+    from .fixtures.builder import build_demo_set
+
+    root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="devintel-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    built = build_demo_set(root / "sources", end=utc_now())
+    ctx = open_context(state_dir=root / "state")
+    try:
+        line_of = {}
+        for line_name, repo_names in DEMO_LINES.items():
+            line = create_line(ctx, line_name)
+            line_of.update({name: line.id for name in repo_names})
+        for repo in built:
+            add_repository(ctx, str(repo.path), line=line_of.get(repo.name))
+        return DemoReport(root / "state", list_summaries(ctx))
+    finally:
+        ctx.close()

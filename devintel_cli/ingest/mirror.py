@@ -1,0 +1,143 @@
+"""Bare mirrors with pygit2 (§3): fetch branches and tags with prune, then GitHub PR heads
+in a second, tolerant step; credentials from the integration at use, never stored.
+
+A mirror is a bare repository whose ``origin`` fetches ``+refs/heads/*:refs/heads/*`` and
+``+refs/tags/*:refs/tags/*``. The token never enters the remote URL (it would be saved in
+the mirror's config); it is handed to libgit2 through a credentials callback that answers
+once: libgit2 asks again when a token is rejected, and answering forever would loop.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+from pygit2.enums import FetchPrune
+
+from ..errors import GitError
+
+BRANCH_REFSPEC = "+refs/heads/*:refs/heads/*"
+TAG_REFSPEC = "+refs/tags/*:refs/tags/*"
+PULL_REFSPEC = "+refs/pull/*/head:refs/pull/*/head"
+
+#: called with (received_objects, total_objects) while a fetch downloads
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    default_branch: str | None
+    pull_warning: str | None
+
+
+class _Callbacks(pygit2.RemoteCallbacks):
+    def __init__(self, token: str | None, progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self._token = token
+        self._asked = 0
+        self._progress = progress
+
+    def credentials(self, url, username_from_url, allowed_types):  # type: ignore[no-untyped-def]
+        self._asked += 1
+        if self._token is None:
+            raise GitError(
+                f"{_redact(url)} asks for credentials and none are configured",
+                hint="add an integration with --token-env VAR or --token-file FILE",
+            )
+        if self._asked > 1:
+            raise GitError(f"credentials rejected by {_redact(url)}")
+        if allowed_types & pygit2.enums.CredentialType.USERPASS_PLAINTEXT:
+            return pygit2.UserPass(username_from_url or "x-access-token", self._token)
+        raise GitError(f"{_redact(url)} asks for a kind of credentials devintel cannot give")
+
+    def transfer_progress(self, stats):  # type: ignore[no-untyped-def]
+        if self._progress is not None:
+            self._progress(stats.received_objects, stats.total_objects)
+
+
+def _redact(url: str) -> str:
+    from ..urls import strip_credentials
+
+    return strip_credentials(url)
+
+
+def open_mirror(path: Path) -> pygit2.Repository:
+    """Open an existing mirror; a directory that is not a readable repository is corrupt."""
+    try:
+        return pygit2.Repository(str(path))
+    except (pygit2.GitError, KeyError) as exc:
+        raise GitError(
+            f"mirror {path} is corrupt or unreadable: {exc}",
+            hint=f"delete {path} and run `devintel repo sync` to mirror it again",
+        ) from exc
+
+
+def create_mirror(path: Path, url: str) -> pygit2.Repository:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    repo = pygit2.init_repository(str(path), bare=True)
+    remote = repo.remotes.create("origin", url, BRANCH_REFSPEC)
+    repo.remotes.add_fetch(remote.name, TAG_REFSPEC)
+    return repo
+
+
+def fetch(
+    path: Path,
+    url: str,
+    *,
+    token: str | None = None,
+    fetch_pulls: bool = False,
+    progress: ProgressCallback | None = None,
+) -> FetchOutcome:
+    """Fetch (creating the mirror if missing) with prune; return the remote's default branch.
+
+    A failure of the branch/tag fetch is an error (exit 3). The PR-head fetch is best effort:
+    real mirrors carry thousands of PR refs, some naming objects the server no longer has.
+    """
+    repo = open_mirror(path) if path.exists() else create_mirror(path, url)
+    remote = repo.remotes["origin"]
+    if remote.url != url:
+        repo.remotes.set_url("origin", url)
+        remote = repo.remotes["origin"]
+    try:
+        remote.fetch(callbacks=_Callbacks(token, progress), prune=FetchPrune.PRUNE)
+    except GitError:
+        raise
+    except (pygit2.GitError, OSError) as exc:
+        raise GitError(f"fetching {_redact(url)} failed: {_first_line(exc)}") from exc
+    default_branch = _default_branch(remote, repo)
+    if default_branch:
+        repo.set_head(f"refs/heads/{default_branch}")
+    pull_warning = None
+    if fetch_pulls:
+        try:
+            remote.fetch([PULL_REFSPEC], callbacks=_Callbacks(token, None))
+        except (pygit2.GitError, GitError, OSError) as exc:
+            pull_warning = f"PR heads not fetched from {_redact(url)}: {_first_line(exc)}"
+    return FetchOutcome(default_branch=default_branch, pull_warning=pull_warning)
+
+
+def _default_branch(remote: pygit2.Remote, repo: pygit2.Repository) -> str | None:
+    """The branch the remote's HEAD names; else ``main``/``master`` if present; else the first."""
+    try:
+        for head in remote.list_heads(connect=False):
+            if head.name == "HEAD" and head.symref_target:
+                return head.symref_target.removeprefix("refs/heads/")
+    except pygit2.GitError:
+        pass
+    branches = sorted(repo.branches.local)
+    for candidate in ("main", "master"):
+        if candidate in branches:
+            return candidate
+    return branches[0] if branches else None
+
+
+def remove_mirror(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

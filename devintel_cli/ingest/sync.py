@@ -1,0 +1,247 @@
+"""One repository's sync: fetch the mirror, then bring the stored history in line with the
+refs it now has (§3).
+
+Incremental and crash-safe by construction:
+- the stored ref snapshot is the history's "high-water mark": only commits reachable from the
+  new tips and not from the stored ones are streamed (``git log --stdin`` with ``^old``);
+- new commits are written in short batches (other processes can write in between), with
+  idempotent inserts; the ref snapshot, tags, deployments and deletions of commits that are
+  no longer reachable are written last, in one transaction;
+- a run killed part-way leaves ``sync_state = 'partial'`` and the old snapshot: the rerun
+  streams the same commits again (inserts are no-ops) and reconciles reachability in full,
+  so it ends with exactly the database a clean run gives.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pygit2
+
+from ..config import IngestSettings
+from ..store import history
+from ..store.db import write_transaction
+from ..store.records import RepositoryRow
+from ..timeutil import iso_z, utc_now
+from . import mirror, parse
+from .gitlog import stream_commits
+from .records import CommitRecord
+from .refs import RefSnapshot, read_refs
+
+#: commits per write transaction: bounds memory and how long other writers wait
+BATCH_COMMITS = 2_000
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class SyncResult:
+    repository: str
+    new_commits: int = 0
+    removed_commits: int = 0
+    noop: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def sync_repository(
+    conn: sqlite3.Connection,
+    repo: RepositoryRow,
+    settings: IngestSettings,
+    *,
+    token: str | None = None,
+    fetch_pulls: bool = False,
+    progress: Progress | None = None,
+    fetched: mirror.FetchOutcome | None = None,
+) -> SyncResult:
+    """Fetch (unless the caller just did: ``fetched``) and ingest what is new."""
+    result = SyncResult(repo.name)
+    mirror_path = Path(repo.mirror_path)
+    if fetched is None:
+        if not mirror_path.exists() and repo.sync_state != "new":
+            result.warnings.append(f"mirror of {repo.name} was missing: mirroring it again")
+        fetched = fetch_mirror(mirror_path, repo.url, token, fetch_pulls, progress)
+    outcome = fetched
+    if outcome.pull_warning:
+        result.warnings.append(outcome.pull_warning)
+    git_repo = mirror.open_mirror(mirror_path)
+    snapshot = read_refs(git_repo)
+    now = iso_z(utc_now())
+
+    if repo.sync_state == "ok" and snapshot.as_dict == history.stored_refs(conn, repo.id):
+        result.noop = True
+        with write_transaction(conn):
+            history.set_sync_state(
+                conn, repo.id, "ok", synced_at=now, default_branch=outcome.default_branch
+            )
+        return result
+
+    new_tips = snapshot.counted_tips()
+    old_tips = history.counted_tips(conn, repo.id)
+    full_reconcile = repo.sync_state == "partial" or any(t not in git_repo for t in old_tips)
+    exclude = sorted(t for t in old_tips if t in git_repo)
+
+    with write_transaction(conn):
+        history.set_sync_state(conn, repo.id, "partial")
+    result.new_commits = _ingest_new_commits(
+        conn, repo.id, mirror_path, sorted(new_tips), exclude, settings, progress
+    )
+
+    if full_reconcile:
+        reachable = _reachable(git_repo, new_tips)
+        gone = history.commit_shas(conn, repo.id) - reachable
+    elif old_tips - new_tips:
+        gone = _reachable(git_repo, old_tips, hide=new_tips)
+    else:
+        gone = set()
+
+    with write_transaction(conn):
+        result.removed_commits = history.delete_commits(conn, repo.id, sorted(gone))
+        history.replace_refs(conn, repo.id, snapshot.refs)
+        history.replace_tags(
+            conn,
+            repo.id,
+            [
+                (
+                    t.name,
+                    t.object_sha,
+                    t.commit_sha,
+                    int(t.is_annotated),
+                    t.tagger_time,
+                    t.tagger_offset,
+                )
+                for t in snapshot.tags
+            ],
+        )
+        _sync_tag_deployments(conn, repo, snapshot, settings)
+        history.set_sync_state(
+            conn, repo.id, "ok", synced_at=now, default_branch=outcome.default_branch
+        )
+    return result
+
+
+def fetch_mirror(
+    mirror_path: Path, url: str, token: str | None, fetch_pulls: bool, progress: Progress | None
+) -> mirror.FetchOutcome:
+    return mirror.fetch(
+        mirror_path,
+        url,
+        token=token,
+        fetch_pulls=fetch_pulls,
+        progress=(lambda done, total: progress("fetch", done, total)) if progress else None,
+    )
+
+
+def _ingest_new_commits(
+    conn: sqlite3.Connection,
+    repo_id: int,
+    mirror_path: Path,
+    include: list[str],
+    exclude: list[str],
+    settings: IngestSettings,
+    progress: Progress | None,
+) -> int:
+    bots = parse.BotMatcher(settings.bot_patterns)
+    batch: list[CommitRecord] = []
+    count = 0
+    for record in stream_commits(mirror_path, include, exclude):
+        batch.append(record)
+        if len(batch) >= BATCH_COMMITS:
+            _write_batch(conn, repo_id, batch, bots, settings)
+            count += len(batch)
+            batch.clear()
+            if progress:
+                progress("ingest", count, None)
+    if batch:
+        _write_batch(conn, repo_id, batch, bots, settings)
+        count += len(batch)
+        if progress:
+            progress("ingest", count, None)
+    return count
+
+
+def _write_batch(
+    conn: sqlite3.Connection,
+    repo_id: int,
+    batch: Iterable[CommitRecord],
+    bots: parse.BotMatcher,
+    settings: IngestSettings,
+) -> None:
+    commits, files, tasks = [], [], []
+    for c in batch:
+        message = f"{c.subject}\n\n{c.body}" if c.body else c.subject
+        commits.append(
+            (
+                repo_id,
+                c.sha,
+                " ".join(c.parents),
+                c.author_name,
+                c.author_email,
+                c.author_time,
+                c.author_offset_minutes,
+                c.committer_name,
+                c.committer_email,
+                c.committer_time,
+                c.committer_offset_minutes,
+                c.subject,
+                int(c.is_merge),
+                int(bots.is_bot(c.author_name, c.author_email)),
+                c.additions,
+                c.deletions,
+                len(c.files),
+                parse.pr_number(c.subject),
+                parse.reverted_sha(message),
+            )
+        )
+        for seq, f in enumerate(c.files):
+            files.append(
+                (
+                    repo_id,
+                    c.sha,
+                    seq,
+                    f.path,
+                    f.old_path,
+                    f.additions,
+                    f.deletions,
+                    int(f.is_binary),
+                    int(settings.is_excluded(f.path)),
+                )
+            )
+        for ref in parse.task_refs(message):
+            tasks.append((repo_id, c.sha, ref.key, int(ref.closes)))
+    with write_transaction(conn):
+        history.insert_history(conn, commits, files, tasks)
+
+
+def _reachable(repo: pygit2.Repository, tips: Iterable[str], hide: Iterable[str] = ()) -> set[str]:
+    """Commits reachable from ``tips`` and not from ``hide`` (pygit2 revwalk, no diffs)."""
+    tips = [t for t in tips if t in repo]
+    if not tips:
+        return set()
+    walker = repo.walk(tips[0])
+    for tip in tips[1:]:
+        walker.push(tip)
+    for hidden in hide:
+        if hidden in repo:
+            walker.hide(hidden)
+    return {str(commit.id) for commit in walker}
+
+
+def _sync_tag_deployments(
+    conn: sqlite3.Connection, repo: RepositoryRow, snapshot: RefSnapshot, settings: IngestSettings
+) -> None:
+    """Release tags are deployments (§4): tagger time, else the commit's committer time."""
+    pattern = re.compile(repo.deploy_tag_pattern or settings.deploy_tag_pattern)
+    releases = [t for t in snapshot.tags if t.commit_sha and pattern.search(t.name)]
+    times = history.commit_times(conn, repo.id, {t.commit_sha for t in releases if t.commit_sha})
+    rows = []
+    for tag in releases:
+        assert tag.commit_sha is not None
+        at = tag.tagger_time if tag.tagger_time is not None else times.get(tag.commit_sha)
+        if at is None:
+            continue
+        rows.append((tag.name, tag.commit_sha, repo.environment, at, tag.name))
+    history.sync_source_deployments(conn, repo.id, "tag", rows)

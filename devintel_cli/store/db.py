@@ -1,0 +1,101 @@
+"""The SQLite connection: WAL, busy timeout, versioned migrations and write transactions.
+
+Every write goes through :func:`write_transaction` (``BEGIN IMMEDIATE``), so two processes
+working one database queue up behind the busy timeout instead of failing with "database is
+locked" half-way through a transaction, and a killed process leaves no partial write.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import DatabaseBusyError, SchemaVersionError
+from .schema import MIGRATIONS
+
+#: how long a writer waits for another writer before giving up with exit 3 (§12)
+BUSY_TIMEOUT_MS = 60_000
+
+
+def latest_version() -> int:
+    return len(MIGRATIONS)
+
+
+def connect(path: Path, *, migrate: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed) the database and bring its schema up to date.
+
+    A database written by a newer devintel (``user_version`` beyond what this one knows)
+    is refused: an older tool must not write rows a newer schema would misread.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError as exc:
+        raise _translate(exc) from exc
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if created:
+        # the database holds webhook secrets: owner-only from the start
+        path.chmod(0o600)
+    if migrate:
+        _migrate(conn, path)
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    target = latest_version()
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > target:
+        raise SchemaVersionError(
+            f"{path} has schema version {version}, newer than this devintel knows ({target})",
+            hint="upgrade devintel (pip install -U devintel) to open this database",
+        )
+    if version == target:
+        return
+    with write_transaction(conn):
+        # re-read inside the lock: another process may have migrated meanwhile
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (``executescript`` would COMMIT on its own)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back on any exception, never half-written."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise _translate(exc) from exc
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        conn.execute("ROLLBACK")
+        raise _translate(exc) from exc
+
+
+def _translate(exc: sqlite3.OperationalError) -> Exception:
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return DatabaseBusyError(
+            f"database is busy: {message}",
+            hint="another devintel process is writing; retry when it has finished",
+        )
+    return exc

@@ -1,0 +1,181 @@
+"""SQL for a repository's history: commits, per-file changes, task references, refs, tags
+and tag-derived deployments. Writes are idempotent (natural keys, ``DO NOTHING`` on
+conflict), so a killed ingestion followed by a rerun yields the same rows as a clean run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+CommitTuple = tuple[object, ...]
+
+COMMIT_COLUMNS = (
+    "repo_id",
+    "sha",
+    "parents",
+    "author_name",
+    "author_email",
+    "author_time",
+    "author_offset",
+    "committer_name",
+    "committer_email",
+    "committer_time",
+    "committer_offset",
+    "subject",
+    "is_merge",
+    "is_bot",
+    "additions",
+    "deletions",
+    "files_changed",
+    "pr_number",
+    "reverted_sha",
+)
+FILE_COLUMNS = (
+    "repo_id",
+    "sha",
+    "seq",
+    "path",
+    "old_path",
+    "additions",
+    "deletions",
+    "is_binary",
+    "is_excluded",
+)
+TASK_COLUMNS = ("repo_id", "sha", "task_key", "closes")
+
+
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        " ON CONFLICT DO NOTHING"
+    )
+
+
+_INSERT_COMMIT = _insert_sql("commits", COMMIT_COLUMNS)
+_INSERT_FILE = _insert_sql("commit_files", FILE_COLUMNS)
+_INSERT_TASK = _insert_sql("commit_tasks", TASK_COLUMNS)
+
+
+def insert_history(
+    conn: sqlite3.Connection,
+    commits: Iterable[CommitTuple],
+    files: Iterable[CommitTuple],
+    tasks: Iterable[CommitTuple],
+) -> None:
+    """Insert a batch; call inside a write transaction. Parents first (foreign keys)."""
+    conn.executemany(_INSERT_COMMIT, commits)
+    conn.executemany(_INSERT_FILE, files)
+    conn.executemany(_INSERT_TASK, tasks)
+
+
+def delete_commits(conn: sqlite3.Connection, repo_id: int, shas: Iterable[str]) -> int:
+    """Forget commits no longer reachable from any branch or tag (force-push, deleted ref)."""
+    keys = [(repo_id, sha) for sha in shas]
+    for table in ("commit_tasks", "commit_files", "commits"):
+        conn.executemany(f"DELETE FROM {table} WHERE repo_id = ? AND sha = ?", keys)
+    return len(keys)
+
+
+def commit_shas(conn: sqlite3.Connection, repo_id: int) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT sha FROM commits WHERE repo_id = ?", (repo_id,))}
+
+
+def stored_refs(conn: sqlite3.Connection, repo_id: int) -> dict[str, str]:
+    rows = conn.execute("SELECT name, target FROM refs WHERE repo_id = ?", (repo_id,))
+    return {name: target for name, target in rows}
+
+
+def replace_refs(
+    conn: sqlite3.Connection, repo_id: int, refs: Iterable[tuple[str, str, str]]
+) -> None:
+    """Store the ref snapshot ``(name, target, kind)`` the history now corresponds to."""
+    conn.execute("DELETE FROM refs WHERE repo_id = ?", (repo_id,))
+    conn.executemany(
+        "INSERT INTO refs (repo_id, name, target, kind) VALUES (?, ?, ?, ?)",
+        [(repo_id, *ref) for ref in refs],
+    )
+
+
+def replace_tags(
+    conn: sqlite3.Connection, repo_id: int, tags: Iterable[tuple[object, ...]]
+) -> None:
+    """Tags as ``(name, object_sha, commit_sha, is_annotated, tagger_time, tagger_offset)``."""
+    conn.execute("DELETE FROM tags WHERE repo_id = ?", (repo_id,))
+    conn.executemany(
+        "INSERT INTO tags (repo_id, name, object_sha, commit_sha, is_annotated, tagger_time,"
+        " tagger_offset) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(repo_id, *tag) for tag in tags],
+    )
+
+
+def commit_times(conn: sqlite3.Connection, repo_id: int, shas: Iterable[str]) -> dict[str, int]:
+    """Committer times of the given commits (those present)."""
+    result: dict[str, int] = {}
+    for sha in shas:
+        row = conn.execute(
+            "SELECT committer_time FROM commits WHERE repo_id = ? AND sha = ?", (repo_id, sha)
+        ).fetchone()
+        if row:
+            result[sha] = row[0]
+    return result
+
+
+def sync_source_deployments(
+    conn: sqlite3.Connection,
+    repo_id: int,
+    source: str,
+    deployments: Iterable[tuple[str, str, str, int, str | None]],
+) -> None:
+    """Make the deployments of one derived source (``tag``, ``branch``) match the given
+    ``(source_key, sha, environment, deployed_at, name)`` rows: new ones inserted, gone ones
+    deleted, unchanged ones kept with their IDs."""
+    wanted = {row[0]: row for row in deployments}
+    existing = {
+        key: (key, sha, env, at, name)
+        for key, sha, env, at, name in conn.execute(
+            "SELECT source_key, sha, environment, deployed_at, name FROM deployments"
+            " WHERE repo_id = ? AND source = ?",
+            (repo_id, source),
+        )
+    }
+    for key, row in existing.items():
+        if wanted.get(key) != row:
+            conn.execute(
+                "DELETE FROM deployments WHERE repo_id = ? AND source = ? AND source_key = ?",
+                (repo_id, source, key),
+            )
+    for key in sorted(wanted, key=lambda k: (wanted[k][3], k)):
+        if existing.get(key) != wanted[key]:
+            _, sha, env, at, name = wanted[key]
+            conn.execute(
+                "INSERT INTO deployments (repo_id, source, source_key, sha, environment,"
+                " deployed_at, name) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (repo_id, source, key, sha, env, at, name),
+            )
+
+
+def set_sync_state(
+    conn: sqlite3.Connection,
+    repo_id: int,
+    state: str,
+    *,
+    synced_at: str | None = None,
+    default_branch: str | None = None,
+) -> None:
+    conn.execute(
+        "UPDATE repositories SET sync_state = ?,"
+        " last_synced_at = coalesce(?, last_synced_at),"
+        " default_branch = coalesce(?, default_branch) WHERE id = ?",
+        (state, synced_at, default_branch, repo_id),
+    )
+
+
+def counted_tips(conn: sqlite3.Connection, repo_id: int) -> set[str]:
+    """The commits the stored history was built from: branch tips and peeled tag targets."""
+    rows = conn.execute(
+        "SELECT target FROM refs WHERE repo_id = ? AND kind = 'branch'"
+        " UNION SELECT commit_sha FROM tags WHERE repo_id = ? AND commit_sha IS NOT NULL",
+        (repo_id, repo_id),
+    )
+    return {row[0] for row in rows}

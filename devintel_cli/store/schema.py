@@ -1,0 +1,144 @@
+"""Versioned schema. ``MIGRATIONS[i]`` brings a database from ``user_version`` i to i + 1.
+
+Append only: a migration that has shipped is never edited; a change is a new migration.
+``docs/schema.md`` describes every table (a test keeps it in step with this file).
+"""
+
+from __future__ import annotations
+
+V1_FOUNDATION = """
+CREATE TABLE counters (
+    prefix TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+
+CREATE TABLE workspaces (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    is_default INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE integrations (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    host TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    token_env TEXT,
+    token_file TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (workspace_id, host)
+);
+
+CREATE TABLE service_lines (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    execution_model TEXT NOT NULL DEFAULT 'observability',
+    sprint_days INTEGER NOT NULL DEFAULT 14,
+    sprint_anchor TEXT NOT NULL,
+    task_target INTEGER NOT NULL DEFAULT 10,
+    created_at TEXT NOT NULL,
+    UNIQUE (workspace_id, name)
+);
+
+CREATE TABLE repositories (
+    id INTEGER PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    integration_id TEXT NOT NULL REFERENCES integrations(id),
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    mirror_path TEXT NOT NULL,
+    service_line_id TEXT REFERENCES service_lines(id) ON DELETE SET NULL,
+    default_branch TEXT,
+    deploy_tag_pattern TEXT,
+    deploy_branch TEXT,
+    environment TEXT NOT NULL DEFAULT 'production',
+    sync_state TEXT NOT NULL DEFAULT 'new',
+    created_at TEXT NOT NULL,
+    last_synced_at TEXT,
+    UNIQUE (workspace_id, url)
+);
+CREATE INDEX repositories_by_name ON repositories (workspace_id, name);
+
+CREATE TABLE refs (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    target TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (repo_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE tags (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    object_sha TEXT NOT NULL,
+    commit_sha TEXT,
+    is_annotated INTEGER NOT NULL,
+    tagger_time INTEGER,
+    tagger_offset INTEGER,
+    PRIMARY KEY (repo_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE commits (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    sha TEXT NOT NULL,
+    parents TEXT NOT NULL,
+    author_name TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    author_time INTEGER NOT NULL,
+    author_offset INTEGER NOT NULL,
+    committer_name TEXT NOT NULL,
+    committer_email TEXT NOT NULL,
+    committer_time INTEGER NOT NULL,
+    committer_offset INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    is_merge INTEGER NOT NULL,
+    is_bot INTEGER NOT NULL,
+    additions INTEGER NOT NULL,
+    deletions INTEGER NOT NULL,
+    files_changed INTEGER NOT NULL,
+    pr_number INTEGER,
+    reverted_sha TEXT,
+    PRIMARY KEY (repo_id, sha)
+) WITHOUT ROWID;
+CREATE INDEX commits_by_author_time ON commits (repo_id, author_time);
+
+CREATE TABLE commit_files (
+    repo_id INTEGER NOT NULL,
+    sha TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    old_path TEXT,
+    additions INTEGER NOT NULL,
+    deletions INTEGER NOT NULL,
+    is_binary INTEGER NOT NULL,
+    is_excluded INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, sha, seq),
+    FOREIGN KEY (repo_id, sha) REFERENCES commits (repo_id, sha) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE TABLE commit_tasks (
+    repo_id INTEGER NOT NULL,
+    sha TEXT NOT NULL,
+    task_key TEXT NOT NULL,
+    closes INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, sha, task_key),
+    FOREIGN KEY (repo_id, sha) REFERENCES commits (repo_id, sha) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE TABLE deployments (
+    id INTEGER PRIMARY KEY,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    deployed_at INTEGER NOT NULL,
+    name TEXT,
+    recorded_status TEXT NOT NULL DEFAULT 'success',
+    UNIQUE (repo_id, source, source_key)
+)
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION,)

@@ -1,0 +1,29 @@
+"""Time helpers shared by the store, ingestion and rendering: one ISO-8601 UTC form (§12)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC. (freezegun controls it in tests.)"""
+    return datetime.now(UTC)
+
+
+def iso_z(moment: datetime) -> str:
+    """``2026-01-05T10:00:00Z``: ISO-8601 in UTC with a ``Z``, whole seconds."""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def epoch_to_iso_z(seconds: int | None) -> str | None:
+    if seconds is None:
+        return None
+    return iso_z(datetime.fromtimestamp(seconds, UTC))
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse an ISO-8601 date or datetime; a naive value is taken as UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
