@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import paths
 from .errors import ConflictError, NotFoundError, UsageError
 from .ingest import mirror
 from .ingest.sync import Progress, SyncResult, fetch_mirror, sync_repository
-from .models import RepositorySummary
 from .store import repositories as repo_store
 from .store import workspaces as ws_store
 from .store.db import write_transaction
@@ -17,6 +17,9 @@ from .store.records import IntegrationRow, RepositoryRow
 from .timeutil import epoch_to_iso_z, iso_z, utc_now
 from .urls import parse_spec
 from .workspace import Context, get_line, integration_for_host, read_token
+
+if TYPE_CHECKING:
+    from .models import RepositorySummary
 
 
 def add_repository(
@@ -136,6 +139,8 @@ def sync(ctx: Context, repo: RepositoryRow, *, progress: Progress | None = None)
 
 
 def list_summaries(ctx: Context, *, line: str | None = None) -> list[RepositorySummary]:
+    from .models import RepositorySummary  # lazy: pydantic models cost ~0.1 s to build
+
     line_id = get_line(ctx, line).id if line else None
     summaries = []
     for repo in repo_store.list_repositories(ctx.conn, ctx.workspace.id, line_id=line_id):

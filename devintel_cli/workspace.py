@@ -101,8 +101,14 @@ def add_integration(
     kind: str | None = None,
     token_env: str | None = None,
     token_file: Path | None = None,
+    exist_ok: bool = False,
 ) -> IntegrationRow:
-    """Register a host and *where* its token is (an env var name or a file), never the token."""
+    """Register a host and *where* its token is (an env var name or a file), never the token.
+
+    With ``exist_ok`` an existing integration for the host is returned instead (checked
+    inside the write transaction, so two processes adding repositories of one host at once
+    end up with one integration).
+    """
     host = host.strip().lower()
     if not host or "/" in host or " " in host:
         raise UsageError(f"not a host name: {host!r}", hint="e.g. github.com or git.example.org")
@@ -116,7 +122,10 @@ def add_integration(
             f"--token-env takes the NAME of an environment variable, not {token_env!r}"
         )
     with write_transaction(ctx.conn):
-        if ws_store.find_integration(ctx.conn, ctx.workspace.id, host=host):
+        existing = ws_store.find_integration(ctx.conn, ctx.workspace.id, host=host)
+        if existing and exist_ok:
+            return existing
+        if existing:
             raise ConflictError(f"an integration for {host} already exists in this workspace")
         now = utc_now()
         row = IntegrationRow(
@@ -135,7 +144,7 @@ def add_integration(
 def integration_for_host(ctx: Context, host: str) -> IntegrationRow:
     """The host's integration, created on demand without credentials (public or local)."""
     existing = ws_store.find_integration(ctx.conn, ctx.workspace.id, host=host)
-    return existing or add_integration(ctx, host)
+    return existing or add_integration(ctx, host, exist_ok=True)
 
 
 def read_token(integration: IntegrationRow) -> str | None:

@@ -7,6 +7,7 @@ exit code the spec names; anything unexpected is a bug: one line plus a crash re
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any
 
@@ -102,6 +103,30 @@ def root(
     """devintel: DORA metrics and scorecards from Git, on your machine."""
 
 
+COMPLETE_VAR = "_DEVINTEL_COMPLETE"
+SHELLS = ("bash", "zsh", "fish")
+
+
+@app.command("completions")
+def completions(
+    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],
+) -> None:
+    """Print the shell completion script (the same as completions/devintel.SHELL)."""
+    from ..errors import UsageError
+
+    if shell not in SHELLS:
+        raise UsageError(f"unknown shell {shell!r}: use {', '.join(SHELLS)}")
+    typer.echo(completion_script(shell))
+
+
+def completion_script(shell: str) -> str:
+    from typer._completion_shared import get_completion_script
+    from typer.completion import completion_init
+
+    completion_init()
+    return get_completion_script(prog_name="devintel", complete_var=COMPLETE_VAR, shell=shell)
+
+
 def _register() -> None:
     from . import integrations, lines, repos, setup
 
@@ -115,4 +140,9 @@ _register()
 
 
 def main() -> None:
-    app()
+    if COMPLETE_VAR in os.environ:
+        # the shell asks for completions: Typer's shell classes are only registered on demand
+        from typer.completion import completion_init
+
+        completion_init()
+    app(prog_name="devintel")

@@ -14,6 +14,7 @@ Incremental and crash-safe by construction:
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -33,7 +34,14 @@ from .records import CommitRecord
 from .refs import RefSnapshot, read_refs
 
 #: commits per write transaction: bounds memory and how long other writers wait
+#: (``DEVINTEL_INGEST_BATCH`` overrides it: a tuning knob, also used by the crash tests)
 BATCH_COMMITS = 2_000
+
+
+def batch_size() -> int:
+    value = os.environ.get("DEVINTEL_INGEST_BATCH", "")
+    return int(value) if value.isdigit() and int(value) > 0 else BATCH_COMMITS
+
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -147,9 +155,10 @@ def _ingest_new_commits(
     bots = parse.BotMatcher(settings.bot_patterns)
     batch: list[CommitRecord] = []
     count = 0
+    limit = batch_size()
     for record in stream_commits(mirror_path, include, exclude):
         batch.append(record)
-        if len(batch) >= BATCH_COMMITS:
+        if len(batch) >= limit:
             _write_batch(conn, repo_id, batch, bots, settings)
             count += len(batch)
             batch.clear()

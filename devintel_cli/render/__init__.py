@@ -85,7 +85,7 @@ def to_table(
     *,
     title: str | None = None,
     color: bool = False,
-    width: int = 120,
+    width: int | None = None,
 ) -> str:
     from rich.console import Console
     from rich.table import Table
@@ -99,9 +99,10 @@ def to_table(
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
     buffer = io.StringIO()
+    # off a terminal nothing should be cut: a wide virtual console keeps every cell whole
     console = Console(
         file=buffer,
-        width=width,
+        width=width or (None if color else 250),
         color_system="auto" if color else None,
         force_terminal=color,
         no_color=not color,

@@ -1,0 +1,1 @@
+complete --command devintel --no-files --arguments "(env _DEVINTEL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) devintel)" --condition "env _DEVINTEL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) devintel"
