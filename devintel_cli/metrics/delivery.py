@@ -1,0 +1,202 @@
+"""Delivery pace (§4): deployment_frequency, cycle_time, pr_review_time.
+
+Each function takes the buckets of a series (or one window bucket) and the rows it needs,
+and returns one ``MetricValue`` per bucket, in bucket order. Deployment metrics count only
+production deployments (environment matching ``production_pattern``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from devintel_cli.metrics.buckets import Bucket, BucketIndex
+from devintel_cli.metrics.deployments import (
+    DEFAULT_PRODUCTION_PATTERN,
+    derived_of,
+    production_deployments,
+)
+from devintel_cli.metrics.rows import (
+    DeploymentRow,
+    DerivedDeployment,
+    PullRequestRow,
+    RepositoryRow,
+    ShippedCommitRow,
+)
+from devintel_cli.metrics.values import (
+    NO_DEPLOYMENTS_DETECTED,
+    NO_DEPLOYMENTS_IN_PERIOD,
+    NO_MERGED_PULL_REQUESTS,
+    NO_PULL_REQUESTS,
+    NO_SHIPPED_COMMITS,
+    ONLY_BASELINE_DEPLOYMENTS,
+    SECONDS_PER_HOUR,
+    MetricValue,
+    median_value,
+)
+
+
+def deploying_repositories(
+    deployments: Iterable[DeploymentRow], production_pattern: str = DEFAULT_PRODUCTION_PATTERN
+) -> set[int]:
+    """Repositories with at least one production deployment among ``deployments`` ("ever")."""
+    return {d.repo_id for d in production_deployments(deployments, production_pattern)}
+
+
+def repositories_without_deployments(
+    repositories: Iterable[RepositoryRow],
+    deployments: Iterable[DeploymentRow],
+    production_pattern: str = DEFAULT_PRODUCTION_PATTERN,
+) -> list[int]:
+    """Repositories in scope left out of deployment_frequency: none detected (sorted ids)."""
+    deploying = deploying_repositories(deployments, production_pattern)
+    return sorted({r.repo_id for r in repositories} - deploying)
+
+
+def deployment_frequency(
+    buckets: Sequence[Bucket],
+    deployments: Sequence[DeploymentRow],
+    *,
+    production_pattern: str = DEFAULT_PRODUCTION_PATTERN,
+) -> list[MetricValue]:
+    """Successful production deployments in bucket ÷ weeks in bucket, per repository;
+    aggregate = mean over repositories with ≥ 1 production deployment ever (§4, per_week).
+
+    A deployment is counted when it reached production: recorded ``success`` or
+    ``rolled_back`` (it was deployed, then undone), not ``failed`` (the job failed). Pass the
+    scope's deployments of all time: repositories with none are absent from the mean
+    (``repositories_without_deployments``), and with none anywhere every bucket is absent.
+    A repository that deploys scores 0 in a bucket without deployments (a count metric).
+    value = numerator ÷ denominator: deployments ÷ (repositories × weeks).
+    """
+    production = production_deployments(deployments, production_pattern)
+    repositories = {d.repo_id for d in production}
+    if not repositories:
+        return [MetricValue.absent(NO_DEPLOYMENTS_DETECTED) for _ in buckets]
+    index = BucketIndex(buckets)
+    counts = [0] * len(buckets)
+    for deployment in production:
+        if not deployment.reached_environment:
+            continue
+        position = index.index_of(deployment.deployed_at)
+        if position is not None:
+            counts[position] += 1
+    values = []
+    for bucket, count in zip(buckets, counts, strict=True):
+        denominator = len(repositories) * bucket.weeks
+        values.append(
+            MetricValue(
+                value=count / denominator,
+                numerator=count,
+                denominator=denominator,
+                samples=len(repositories),
+            )
+        )
+    return values
+
+
+def cycle_time(
+    buckets: Sequence[Bucket],
+    deployments: Sequence[DeploymentRow],
+    derived: Mapping[int, DerivedDeployment],
+    shipped_commits: Iterable[ShippedCommitRow],
+    *,
+    production_pattern: str = DEFAULT_PRODUCTION_PATTERN,
+) -> list[MetricValue]:
+    """Median over non-merge, non-bot commits first shipped by a production deployment in
+    the bucket of (deploy time − author time), in hours (§4).
+
+    The first deployment of a repository+environment (its baseline) contributes nothing:
+    it would report the age of the whole history. Spans ≤ 0 (clock skew) are ignored.
+    With several production environments a commit counts once per environment.
+    """
+    production = production_deployments(deployments, production_pattern)
+    if not production:
+        return [MetricValue.absent(NO_DEPLOYMENTS_DETECTED) for _ in buckets]
+    index = BucketIndex(buckets)
+    deployed: dict[int, tuple[int, datetime]] = {}  # deployment id -> (bucket, deployed_at)
+    in_bucket = [0] * len(buckets)
+    baselines = [0] * len(buckets)
+    for deployment in production:
+        if not deployment.reached_environment:
+            continue
+        position = index.index_of(deployment.deployed_at)
+        if position is None:
+            continue
+        in_bucket[position] += 1
+        if derived_of(derived, deployment).is_baseline:
+            baselines[position] += 1
+            continue
+        deployed[deployment.id] = (position, deployment.deployed_at)
+
+    spans: list[list[float]] = [[] for _ in buckets]
+    for row in shipped_commits:  # hot: every shipped commit of the window
+        found = deployed.get(row.deployment_id)
+        if found is None or row.is_merge or row.is_bot:
+            continue
+        position, deployed_at = found
+        span = (deployed_at - row.author_time).total_seconds()
+        if span > 0:
+            spans[position].append(span / SECONDS_PER_HOUR)
+
+    values = []
+    for position, bucket_spans in enumerate(spans):
+        if not in_bucket[position]:
+            reason = NO_DEPLOYMENTS_IN_PERIOD
+        elif in_bucket[position] == baselines[position]:
+            reason = ONLY_BASELINE_DEPLOYMENTS
+        else:
+            reason = NO_SHIPPED_COMMITS
+        values.append(median_value(bucket_spans, reason))
+    return values
+
+
+def pr_review_time(
+    buckets: Sequence[Bucket], pull_requests: Iterable[PullRequestRow]
+) -> list[MetricValue]:
+    """Median over PRs merged in the bucket of (merged_at − opened_at), in hours (§4).
+
+    Pass one row per PR (``prefer_imported`` picks it); the value is marked ``estimated``
+    when any PR it counts was estimated from Git. Spans ≤ 0 are ignored.
+    """
+    index = BucketIndex(buckets)
+    spans: list[list[float]] = [[] for _ in buckets]
+    estimated = [False] * len(buckets)
+    any_pull_request = False
+    for pull_request in pull_requests:
+        any_pull_request = True
+        if pull_request.merged_at is None:
+            continue
+        position = index.index_of(pull_request.merged_at)
+        if position is None:
+            continue
+        span = (pull_request.merged_at - pull_request.opened_at).total_seconds()
+        if span <= 0:
+            continue
+        spans[position].append(span / SECONDS_PER_HOUR)
+        estimated[position] = estimated[position] or pull_request.estimated
+    if not any_pull_request:
+        return [MetricValue.absent(NO_PULL_REQUESTS) for _ in buckets]
+    values = []
+    for bucket_spans, is_estimated in zip(spans, estimated, strict=True):
+        value = median_value(bucket_spans, NO_MERGED_PULL_REQUESTS)
+        if is_estimated:
+            value = MetricValue(value.value, samples=value.samples, estimated=True)
+        values.append(value)
+    return values
+
+
+def prefer_imported(pull_requests: Iterable[PullRequestRow]) -> list[PullRequestRow]:
+    """One row per (repository, PR number): imported data wins over a Git estimate (§4).
+
+    Among rows of the same kind the last one wins (a later import replaces an earlier one),
+    so a PR imported after its Git estimate, or estimated again after an import, keeps the
+    imported times. Order of first appearance is kept.
+    """
+    chosen: dict[tuple[int, int], PullRequestRow] = {}
+    for row in pull_requests:
+        key = (row.repo_id, row.number)
+        current = chosen.get(key)
+        if current is None or current.estimated or not row.estimated:
+            chosen[key] = row
+    return list(chosen.values())

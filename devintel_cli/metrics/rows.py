@@ -1,0 +1,241 @@
+"""The rows the metrics core reads and the derived deployment rows it produces.
+
+Plain frozen dataclasses, no SQL: the store builds them from its tables, the metric
+functions read them. Every ``datetime`` is timezone-aware (the store keeps UTC); a naive
+one would be read as local time by ``datetime.timestamp()`` and silently shift buckets.
+
+Who filters what (the caller's part of the contract):
+- ``FileChurnRow``: only rows of non-merge, non-bot commits, non-binary files and paths
+  outside the exclusion globs (§3) are passed; the churn function trusts that.
+- ``ShippedCommitRow``: pass every shipped commit, merges and bots included; the cycle-time
+  function drops merges and bots itself (the flags are on the row).
+- Event lists that "ever" questions read (deployments and their derived rows, incidents,
+  tasks) are passed whole for the scope, up to ``--as-of``: "repositories with at least one
+  deployment ever" or "no incidents imported" are judged from them. Bulky lists (shipped
+  commits, churn rows, pull requests, coverage) may be limited to the requested window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class DeploymentSource(StrEnum):
+    TAG = "tag"
+    BRANCH = "branch"
+    RECORDED = "recorded"
+    IMPORT = "import"
+
+
+class RecordedStatus(StrEnum):
+    """The status a deployment was recorded or imported with (tags and branches: success)."""
+
+    SUCCESS = "success"
+    #: the deployment job failed: the change never reached the environment
+    FAILED = "failed"
+    #: the change reached the environment and was rolled back
+    ROLLED_BACK = "rolled_back"
+
+
+class DeploymentStatus(StrEnum):
+    """The derived status: failed when any §4 failure rule matched."""
+
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+class FailureKind(StrEnum):
+    """Why a deployment counts as failed (§4), one value per rule."""
+
+    #: recorded or imported as failed / rolled back
+    RECORDED = "recorded"
+    #: a later deployment within the revert window shipped a revert of a commit it shipped
+    REVERT = "revert"
+    #: the next deployment, within the follow-up window, is a patch release or a hotfix
+    HOTFIX = "hotfix"
+    #: an incident is linked to it, or was opened for its repository within the window
+    INCIDENT = "incident"
+    #: a later deployment went back to a commit deployed before it
+    ROLLBACK = "rollback"
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRow:
+    """One commit reachable from a branch or tag (§3)."""
+
+    repo_id: int
+    sha: str
+    parents: tuple[str, ...]
+    author_time: datetime
+    committer_time: datetime
+    author_offset_minutes: int
+    is_merge: bool
+    is_bot: bool
+    subject: str
+    pr_number: int | None = None
+    #: the sha (full, or a prefix of at least 7 characters) named by "This reverts commit"
+    reverted_sha: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileChurnRow:
+    """Lines added and deleted in one file by one commit (caller passes eligible rows only).
+
+    ``author_time`` is the commit's author time: churn is bucketed by when work was authored.
+    """
+
+    repo_id: int
+    sha: str
+    additions: int
+    deletions: int
+    author_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentRow:
+    """A deployment as detected (tag, branch) or recorded/imported (§4 "Deployments").
+
+    Tag and branch deployments carry environment ``"production"`` and status ``success``.
+    """
+
+    id: int
+    repo_id: int
+    sha: str
+    deployed_at: datetime
+    environment: str
+    source: DeploymentSource | str
+    #: the tag name for tag deployments; a free name for recorded/imported ones
+    name: str | None
+    recorded_status: RecordedStatus | str = RecordedStatus.SUCCESS
+
+    @property
+    def reached_environment(self) -> bool:
+        """False only when the deployment job itself failed (nothing was deployed)."""
+        return self.recorded_status != RecordedStatus.FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class FailureReason:
+    """One reason a deployment failed; ``detail`` is the human sentence shown by ``--explain``."""
+
+    kind: FailureKind
+    detail: str
+    #: the deployment that revealed the failure (the revert, hotfix or rollback deployment)
+    related_deployment_id: int | None = None
+    incident_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedDeployment:
+    """What sync-time derivation concluded about one deployment; the caller stores it.
+
+    ``shipped`` is for storage (a deployment→commit table); the metric functions read
+    shipped commits as ``ShippedCommitRow`` instead, so a ``DerivedDeployment`` rebuilt from
+    the store may carry ``shipped=()``.
+    """
+
+    deployment_id: int
+    status: DeploymentStatus | str
+    failure_reasons: tuple[FailureReason, ...]
+    #: an unplanned fix follow-up (hotfix/patch or revert follow-up): DORA 2024's rework
+    is_rework: bool
+    #: the first deployment of its repository+environment that shipped commits: no earlier
+    #: baseline, so its commits do not count in cycle time (§4 edge rules)
+    is_baseline: bool
+    #: when the failure was resolved (incident resolution, else next successful deployment)
+    recovered_at: datetime | None
+    #: commits this deployment shipped first in its repository+environment
+    shipped: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.status == DeploymentStatus.FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedCommitRow:
+    """A commit first shipped by a deployment, with the commit facts cycle time needs."""
+
+    deployment_id: int
+    sha: str
+    author_time: datetime
+    is_merge: bool
+    is_bot: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    key: str
+    repo_id: int | None
+    service_line_id: str | None
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    #: the deployment the incident names as its cause, when the import says so
+    deployment_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    repo_id: int
+    measured_at: datetime
+    lines_covered: int
+    lines_total: int
+    branches_covered: int | None = None
+    branches_total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestRow:
+    repo_id: int
+    number: int
+    opened_at: datetime
+    merged_at: datetime | None
+    #: True when opened/merged were estimated from Git rather than imported (§4)
+    estimated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    key: str
+    service_line_id: str | None
+    repo_id: int | None
+    completed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryRow:
+    """A repository in scope and the service line it belongs to (None: no line)."""
+
+    repo_id: int
+    service_line_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLineRow:
+    """A service line in scope; its sprint length normalises task throughput (§5)."""
+
+    line_id: str
+    sprint_days: int = 14
+
+
+@dataclass(frozen=True, slots=True)
+class MetricInputs:
+    """Everything the metric functions read, for one scope (workspace, line or repository).
+
+    A metric reads only some fields (``INPUTS_BY_METRIC`` in ``series``): load only those.
+    """
+
+    repositories: Sequence[RepositoryRow] = ()
+    lines: Sequence[ServiceLineRow] = ()
+    deployments: Sequence[DeploymentRow] = ()
+    #: derivation results by deployment id; every deployment passed needs one
+    derived: Mapping[int, DerivedDeployment] = field(default_factory=dict)
+    shipped_commits: Sequence[ShippedCommitRow] = ()
+    pull_requests: Sequence[PullRequestRow] = ()
+    coverage: Sequence[CoverageRow] = ()
+    churn: Sequence[FileChurnRow] = ()
+    incidents: Sequence[IncidentRow] = ()
+    tasks: Sequence[TaskRow] = ()

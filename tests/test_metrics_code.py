@@ -1,0 +1,33 @@
+"""Code churn (§4): 100 × Σ min(added, deleted) ÷ Σ added, bucketed by author time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from devintel_cli.metrics.buckets import make_buckets
+from devintel_cli.metrics.code import code_churn
+from devintel_cli.metrics.rows import FileChurnRow
+from devintel_cli.metrics.values import NO_CHANGES
+
+
+def row(additions: int, deletions: int, authored: str) -> FileChurnRow:
+    return FileChurnRow(1, "sha", additions, deletions, datetime.fromisoformat(authored))
+
+
+def test_code_churn_is_lines_modified_over_lines_added():
+    weeks = make_buckets(date(2026, 1, 5), date(2026, 1, 25), "weekly")
+    rows = [
+        row(10, 4, "2026-01-05T10:00:00Z"),  # min 4
+        row(5, 20, "2026-01-06T10:00:00Z"),  # min 5
+        row(0, 7, "2026-01-07T10:00:00Z"),  # min 0, adds nothing
+        # Sunday 23:30 in New York is Monday 04:30 UTC: week 3, not week 2
+        row(10, 10, "2026-01-11T23:30:00-05:00"),
+        row(0, 3, "2026-01-20T10:00:00Z"),  # week 4: deletions only
+    ]
+    week_2, week_3, week_4 = code_churn(weeks, rows)
+    # week 2: (4 + 5 + 0) ÷ (10 + 5 + 0) × 100 = 60 %
+    assert (week_2.value, week_2.numerator, week_2.denominator, week_2.samples) == (60.0, 9, 15, 3)
+    assert week_3.value == 100.0  # 10 ÷ 10
+    # nothing added: the ratio has no denominator, so it is absent, not 0
+    assert week_4.value is None
+    assert week_4.reason == NO_CHANGES
