@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_serializer
 
 T = TypeVar("T")
 
@@ -74,3 +74,80 @@ class SyncOut(Model):
     removed_commits: int
     noop: bool
     warnings: list[str]
+
+
+class SeriesPointOut(BaseModel):
+    """One §5 point: the bucket label under its own key (day/week/sprint/month), value and
+    trend; sprint dates, estimated/branch coverage and --explain figures when they apply."""
+
+    model_config = ConfigDict(frozen=True)
+
+    day: str | None = None
+    week: str | None = None
+    sprint: str | None = None
+    month: str | None = None
+    start: str | None = None
+    end: str | None = None
+    value: float | None
+    trend: str
+    estimated: bool | None = None
+    branch_coverage: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    samples: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler):  # type: ignore[no-untyped-def]
+        # "value" is always there (null = no data for a count metric); the rest only when set
+        data = handler(self)
+        return {k: v for k, v in data.items() if v is not None or k == "value"}
+
+
+class MetricSeriesOut(BaseModel):
+    """``devintel metrics`` (§5 seed shape), plus why values are absent (``reasons``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    workspace_id: str
+    service_line_id: str | None = None
+    repository: str | None = None
+    unit: str
+    granularity: str
+    series: list[SeriesPointOut]
+    period_average: float | None
+    benchmark_median: float | None
+    reasons: list[str]
+
+    @model_serializer(mode="wrap")
+    def _scope_only_when_scoped(self, handler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        for key in ("service_line_id", "repository"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+class FailureReasonOut(Model):
+    kind: str
+    detail: str
+    related_deployment_id: int | None = None
+    incident_key: str | None = None
+
+
+class DeploymentOut(Model):
+    """``deployments list``: a deployment, its derived status with reasons, what it shipped."""
+
+    id: int
+    repository: str
+    source: str
+    name: str | None
+    sha: str
+    environment: str
+    deployed_at: str
+    recorded_status: str
+    status: str | None
+    is_rework: bool
+    recovered_at: str | None
+    failure_reasons: list[FailureReasonOut]
+    shipped_commits: list[str]

@@ -128,9 +128,11 @@ def completion_script(shell: str) -> str:
 
 
 def _register() -> None:
-    from . import integrations, lines, repos, setup
+    from . import deployments, integrations, lines, metrics, repos, setup
 
     setup.register(app)
+    metrics.register(app)
+    app.add_typer(deployments.app, name="deployments")
     app.add_typer(integrations.app, name="integrations")
     app.add_typer(lines.app, name="lines")
     app.add_typer(repos.app, name="repo")

@@ -116,3 +116,48 @@ def progress_reporter(label: str) -> Iterator:
             bar.update(task, description=f"{label}: {phase}", completed=done, total=total)
 
         yield update
+
+
+RepoOption = Annotated[str | None, typer.Option("--repo", help="Repository name, URL or path.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Compute as if it were this moment (YYYY-MM-DD = the end of that day, or an "
+        "ISO-8601 time). Default: now.",
+    ),
+]
+TzOption = Annotated[str, typer.Option("--tz", help="Time zone of the buckets, e.g. Europe/Paris.")]
+
+
+def parse_moment(text: str | None, flag: str):  # type: ignore[no-untyped-def]
+    """A date (``2026-01-05``) or an ISO-8601 time; naive times are UTC. None stays None."""
+    from datetime import UTC, date, datetime
+
+    from ..errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{flag}: not a date or time: {text!r} (use YYYY-MM-DD or ISO-8601)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def as_of_moment(text: str | None):  # type: ignore[no-untyped-def]
+    """``--as-of``: the moment reports are computed at; a date means the end of that day."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from ..timeutil import utc_now
+
+    moment = parse_moment(text, "--as-of")
+    if moment is None:
+        return utc_now()
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        return datetime(moment.year, moment.month, moment.day, tzinfo=UTC) + timedelta(days=1)
+    return moment

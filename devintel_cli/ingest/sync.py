@@ -24,12 +24,15 @@ from pathlib import Path
 import pygit2
 
 from ..config import IngestSettings
+from ..delivery import branch_deployments, rederive
 from ..store import history
 from ..store.db import write_transaction
+from ..store.delivery import upsert_pull_request
 from ..store.records import RepositoryRow
 from ..timeutil import iso_z, utc_now
 from . import mirror, parse
 from .gitlog import stream_commits
+from .pulls import PullCandidate, estimate_pull_requests
 from .records import CommitRecord
 from .refs import RefSnapshot, read_refs
 
@@ -94,9 +97,16 @@ def sync_repository(
 
     with write_transaction(conn):
         history.set_sync_state(conn, repo.id, "partial")
+    candidates: list[PullCandidate] = []
     result.new_commits = _ingest_new_commits(
-        conn, repo.id, mirror_path, sorted(new_tips), exclude, settings, progress
+        conn, repo.id, mirror_path, sorted(new_tips), exclude, settings, progress, candidates
     )
+    estimates = estimate_pull_requests(git_repo, candidates, snapshot.pull_heads())
+    branch_rows = None
+    if repo.deploy_branch:
+        branch_rows = branch_deployments(git_repo, repo.deploy_branch, repo.environment)
+        if not branch_rows:
+            result.warnings.append(f"deploy branch {repo.deploy_branch!r} not found")
 
     if full_reconcile:
         reachable = _reachable(git_repo, new_tips)
@@ -125,6 +135,18 @@ def sync_repository(
             ],
         )
         _sync_tag_deployments(conn, repo, snapshot, settings)
+        history.sync_source_deployments(conn, repo.id, "branch", branch_rows or [])
+        for e in estimates:
+            upsert_pull_request(
+                conn,
+                repo.id,
+                "git",
+                number=e.number,
+                author=e.author,
+                opened_at=e.opened_at,
+                merged_at=e.merged_at,
+            )
+        rederive(conn, repo.id, repo.workspace_id)
         history.set_sync_state(
             conn, repo.id, "ok", synced_at=now, default_branch=outcome.default_branch
         )
@@ -151,7 +173,9 @@ def _ingest_new_commits(
     exclude: list[str],
     settings: IngestSettings,
     progress: Progress | None,
+    candidates: list[PullCandidate],
 ) -> int:
+    """Stream and store new commits; collect those naming a PR for the estimates."""
     bots = parse.BotMatcher(settings.bot_patterns)
     batch: list[CommitRecord] = []
     count = 0
@@ -159,13 +183,13 @@ def _ingest_new_commits(
     for record in stream_commits(mirror_path, include, exclude):
         batch.append(record)
         if len(batch) >= limit:
-            _write_batch(conn, repo_id, batch, bots, settings)
+            _write_batch(conn, repo_id, batch, bots, settings, candidates)
             count += len(batch)
             batch.clear()
             if progress:
                 progress("ingest", count, None)
     if batch:
-        _write_batch(conn, repo_id, batch, bots, settings)
+        _write_batch(conn, repo_id, batch, bots, settings, candidates)
         count += len(batch)
         if progress:
             progress("ingest", count, None)
@@ -178,10 +202,16 @@ def _write_batch(
     batch: Iterable[CommitRecord],
     bots: parse.BotMatcher,
     settings: IngestSettings,
+    candidates: list[PullCandidate],
 ) -> None:
     commits, files, tasks = [], [], []
     for c in batch:
         message = f"{c.subject}\n\n{c.body}" if c.body else c.subject
+        pr_number = parse.pr_number(c.subject)
+        if pr_number is not None:
+            candidates.append(
+                PullCandidate(pr_number, c.sha, c.parents, c.committer_time, c.author_name)
+            )
         commits.append(
             (
                 repo_id,
@@ -201,7 +231,7 @@ def _write_batch(
                 c.additions,
                 c.deletions,
                 len(c.files),
-                parse.pr_number(c.subject),
+                pr_number,
                 parse.reverted_sha(message),
             )
         )

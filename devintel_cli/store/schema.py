@@ -141,4 +141,79 @@ CREATE TABLE deployments (
 )
 """
 
-MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION,)
+V2_DELIVERY = """
+CREATE INDEX deployments_by_time ON deployments (repo_id, deployed_at);
+
+CREATE TABLE deployment_outcomes (
+    deployment_id INTEGER PRIMARY KEY REFERENCES deployments(id) ON DELETE CASCADE,
+    repo_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    is_rework INTEGER NOT NULL,
+    is_baseline INTEGER NOT NULL,
+    recovered_at INTEGER,
+    failure_reasons TEXT NOT NULL
+);
+
+CREATE TABLE deployment_commits (
+    deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+    repo_id INTEGER NOT NULL,
+    sha TEXT NOT NULL,
+    PRIMARY KEY (deployment_id, sha)
+) WITHOUT ROWID;
+CREATE INDEX deployment_commits_by_repo ON deployment_commits (repo_id, sha);
+
+CREATE TABLE pull_requests (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT,
+    author TEXT,
+    is_bot_author INTEGER NOT NULL DEFAULT 0,
+    opened_at INTEGER,
+    merged_at INTEGER,
+    closed_at INTEGER,
+    first_review_at INTEGER,
+    additions INTEGER,
+    deletions INTEGER,
+    PRIMARY KEY (repo_id, number, source)
+) WITHOUT ROWID;
+CREATE INDEX pull_requests_by_merge ON pull_requests (repo_id, merged_at);
+
+CREATE TABLE coverage_reports (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    measured_at INTEGER NOT NULL,
+    commit_sha TEXT NOT NULL DEFAULT '',
+    format TEXT NOT NULL,
+    lines_covered INTEGER NOT NULL,
+    lines_total INTEGER NOT NULL,
+    branches_covered INTEGER,
+    branches_total INTEGER,
+    PRIMARY KEY (repo_id, measured_at, commit_sha)
+) WITHOUT ROWID;
+
+CREATE TABLE incidents (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    title TEXT,
+    severity TEXT,
+    opened_at INTEGER NOT NULL,
+    resolved_at INTEGER,
+    repo_id INTEGER REFERENCES repositories(id) ON DELETE SET NULL,
+    service_line_id TEXT REFERENCES service_lines(id) ON DELETE SET NULL,
+    deployment_id INTEGER REFERENCES deployments(id) ON DELETE SET NULL,
+    PRIMARY KEY (workspace_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE tasks (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    status TEXT,
+    created_at INTEGER,
+    completed_at INTEGER,
+    repo_id INTEGER REFERENCES repositories(id) ON DELETE SET NULL,
+    service_line_id TEXT REFERENCES service_lines(id) ON DELETE SET NULL,
+    PRIMARY KEY (workspace_id, key)
+) WITHOUT ROWID
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION, V2_DELIVERY)

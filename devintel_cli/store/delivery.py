@@ -1,0 +1,352 @@
+"""SQL for delivery data: deployments and what derivation concluded about them, shipped
+commits, pull requests, coverage, incidents and tasks — and the loaders that turn these
+tables into the metrics core's row types (times as aware UTC datetimes)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from ..metrics.rows import (
+    CommitRow,
+    CoverageRow,
+    DeploymentRow,
+    DerivedDeployment,
+    FailureKind,
+    FailureReason,
+    FileChurnRow,
+    IncidentRow,
+    PullRequestRow,
+    ShippedCommitRow,
+    TaskRow,
+)
+
+
+def _dt(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def _epoch(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp())
+
+
+def _in(ids: Sequence[int]) -> str:
+    return "(" + ",".join(str(int(i)) for i in ids) + ")"
+
+
+# --- deployments --------------------------------------------------------------------------
+
+
+def insert_deployment(
+    conn: sqlite3.Connection,
+    *,
+    repo_id: int,
+    source: str,
+    source_key: str,
+    sha: str,
+    environment: str,
+    deployed_at: datetime,
+    name: str | None,
+    recorded_status: str,
+) -> tuple[int, bool]:
+    """Insert unless the natural key exists; returns (id, created)."""
+    row = conn.execute(
+        "SELECT id FROM deployments WHERE repo_id = ? AND source = ? AND source_key = ?",
+        (repo_id, source, source_key),
+    ).fetchone()
+    if row:
+        return row[0], False
+    cursor = conn.execute(
+        "INSERT INTO deployments (repo_id, source, source_key, sha, environment, deployed_at,"
+        " name, recorded_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (repo_id, source, source_key, sha, environment, _epoch(deployed_at), name, recorded_status),
+    )
+    return int(cursor.lastrowid or 0), True
+
+
+def load_deployments(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], *, until: datetime | None = None
+) -> list[DeploymentRow]:
+    if not repo_ids:
+        return []
+    sql = (
+        "SELECT id, repo_id, sha, deployed_at, environment, source, name, recorded_status"
+        f" FROM deployments WHERE repo_id IN {_in(repo_ids)}"
+    )
+    params: tuple[object, ...] = ()
+    if until is not None:
+        sql += " AND deployed_at < ?"
+        params = (_epoch(until),)
+    return [
+        DeploymentRow(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7])  # type: ignore[arg-type]
+        for r in conn.execute(sql + " ORDER BY deployed_at, id", params)
+    ]
+
+
+def resolve_sha(conn: sqlite3.Connection, repo_id: int, sha: str) -> str | None:
+    """A full sha for a (possibly abbreviated) one, if exactly one stored commit matches."""
+    rows = conn.execute(
+        "SELECT sha FROM commits WHERE repo_id = ? AND sha >= ? AND sha < ? LIMIT 2",
+        (repo_id, sha, sha + "g"),
+    ).fetchall()
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def load_commit_rows(conn: sqlite3.Connection, repo_id: int) -> dict[str, CommitRow]:
+    """Every counted commit of a repository: the graph deployment derivation walks."""
+    rows = conn.execute(
+        "SELECT sha, parents, author_time, committer_time, author_offset, is_merge, is_bot,"
+        " subject, pr_number, reverted_sha FROM commits WHERE repo_id = ?",
+        (repo_id,),
+    )
+    return {
+        r[0]: CommitRow(
+            repo_id,
+            r[0],
+            tuple(r[1].split()),
+            _dt(r[2]),
+            _dt(r[3]),
+            r[4],  # type: ignore[arg-type]
+            bool(r[5]),
+            bool(r[6]),
+            r[7],
+            r[8],
+            r[9],
+        )
+        for r in rows
+    }
+
+
+def replace_outcomes(
+    conn: sqlite3.Connection, repo_id: int, derived: Iterable[DerivedDeployment]
+) -> None:
+    """Store a repository's derivation results in place of the previous ones."""
+    conn.execute("DELETE FROM deployment_outcomes WHERE repo_id = ?", (repo_id,))
+    conn.execute("DELETE FROM deployment_commits WHERE repo_id = ?", (repo_id,))
+    for d in derived:
+        reasons = [
+            {
+                "kind": str(r.kind),
+                "detail": r.detail,
+                "related_deployment_id": r.related_deployment_id,
+                "incident_key": r.incident_key,
+            }
+            for r in d.failure_reasons
+        ]
+        conn.execute(
+            "INSERT INTO deployment_outcomes (deployment_id, repo_id, status, is_rework,"
+            " is_baseline, recovered_at, failure_reasons) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                d.deployment_id,
+                repo_id,
+                str(d.status),
+                int(d.is_rework),
+                int(d.is_baseline),
+                _epoch(d.recovered_at),
+                json.dumps(reasons),
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO deployment_commits (deployment_id, repo_id, sha) VALUES (?, ?, ?)",
+            [(d.deployment_id, repo_id, sha) for sha in d.shipped],
+        )
+
+
+def load_outcomes(
+    conn: sqlite3.Connection, repo_ids: Sequence[int]
+) -> dict[int, DerivedDeployment]:
+    if not repo_ids:
+        return {}
+    result = {}
+    for r in conn.execute(
+        "SELECT deployment_id, status, failure_reasons, is_rework, is_baseline, recovered_at"
+        f" FROM deployment_outcomes WHERE repo_id IN {_in(repo_ids)}"
+    ):
+        reasons = tuple(
+            FailureReason(
+                FailureKind(x["kind"]), x["detail"], x["related_deployment_id"], x["incident_key"]
+            )
+            for x in json.loads(r[2])
+        )
+        result[r[0]] = DerivedDeployment(r[0], r[1], reasons, bool(r[3]), bool(r[4]), _dt(r[5]))
+    return result
+
+
+def shipped_counts(conn: sqlite3.Connection, repo_ids: Sequence[int]) -> dict[int, int]:
+    if not repo_ids:
+        return {}
+    return dict(
+        conn.execute(
+            "SELECT deployment_id, count(*) FROM deployment_commits"
+            f" WHERE repo_id IN {_in(repo_ids)} GROUP BY deployment_id"
+        ).fetchall()
+    )
+
+
+def load_shipped_commits(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> list[ShippedCommitRow]:
+    """Commits first shipped by deployments deployed in ``[start, end)``."""
+    if not repo_ids:
+        return []
+    rows = conn.execute(
+        "SELECT dc.deployment_id, dc.sha, c.author_time, c.is_merge, c.is_bot"
+        " FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id"
+        " JOIN commits c ON c.repo_id = dc.repo_id AND c.sha = dc.sha"
+        f" WHERE d.repo_id IN {_in(repo_ids)} AND d.deployed_at >= ? AND d.deployed_at < ?",
+        (_epoch(start), _epoch(end)),
+    )
+    return [ShippedCommitRow(r[0], r[1], _dt(r[2]), bool(r[3]), bool(r[4])) for r in rows]  # type: ignore[arg-type]
+
+
+# --- code ---------------------------------------------------------------------------------
+
+
+def load_churn(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> list[FileChurnRow]:
+    """Per-file rows of non-merge, non-bot commits authored in the window; binary and
+    excluded (vendored, generated, lock) files left out (§3, §4)."""
+    if not repo_ids:
+        return []
+    rows = conn.execute(
+        "SELECT c.repo_id, c.sha, f.additions, f.deletions, c.author_time"
+        " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
+        f" WHERE c.repo_id IN {_in(repo_ids)} AND c.author_time >= ? AND c.author_time < ?"
+        " AND c.is_merge = 0 AND c.is_bot = 0 AND f.is_binary = 0 AND f.is_excluded = 0",
+        (_epoch(start), _epoch(end)),
+    )
+    return [FileChurnRow(r[0], r[1], r[2], r[3], _dt(r[4])) for r in rows]  # type: ignore[arg-type]
+
+
+# --- pull requests ------------------------------------------------------------------------
+
+
+def upsert_pull_request(
+    conn: sqlite3.Connection, repo_id: int, source: str, **fields: object
+) -> None:
+    columns = ["repo_id", "source", *fields]
+    values = [repo_id, source, *fields.values()]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in fields if c != "number")
+    conn.execute(
+        f"INSERT INTO pull_requests ({', '.join(columns)}) VALUES"
+        f" ({', '.join('?' for _ in columns)})"
+        f" ON CONFLICT (repo_id, number, source) DO UPDATE SET {updates}",
+        values,
+    )
+
+
+def load_pull_requests(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> list[PullRequestRow]:
+    """PRs merged in the window; an imported PR replaces the Git estimate of the same PR.
+    Bot-authored PRs are left out (bots are excluded everywhere by default, §4)."""
+    if not repo_ids:
+        return []
+    rows = conn.execute(
+        "SELECT repo_id, number, opened_at, merged_at, source FROM pull_requests p"
+        f" WHERE repo_id IN {_in(repo_ids)} AND merged_at >= ? AND merged_at < ?"
+        " AND opened_at IS NOT NULL AND is_bot_author = 0"
+        " AND (source = 'import' OR NOT EXISTS (SELECT 1 FROM pull_requests i"
+        "   WHERE i.repo_id = p.repo_id AND i.number = p.number AND i.source = 'import'))",
+        (_epoch(start), _epoch(end)),
+    )
+    return [
+        PullRequestRow(r[0], r[1], _dt(r[2]), _dt(r[3]), estimated=r[4] == "git")  # type: ignore[arg-type]
+        for r in rows
+    ]
+
+
+# --- coverage, incidents, tasks -----------------------------------------------------------
+
+
+def load_coverage(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> list[CoverageRow]:
+    if not repo_ids:
+        return []
+    rows = conn.execute(
+        "SELECT repo_id, measured_at, lines_covered, lines_total, branches_covered,"
+        f" branches_total FROM coverage_reports WHERE repo_id IN {_in(repo_ids)}"
+        " AND measured_at >= ? AND measured_at < ?",
+        (_epoch(start), _epoch(end)),
+    )
+    return [CoverageRow(r[0], _dt(r[1]), r[2], r[3], r[4], r[5]) for r in rows]  # type: ignore[arg-type]
+
+
+def load_incidents(
+    conn: sqlite3.Connection, workspace_id: str, *, until: datetime | None = None
+) -> list[IncidentRow]:
+    rows = conn.execute(
+        "SELECT key, repo_id, service_line_id, opened_at, resolved_at, deployment_id"
+        " FROM incidents WHERE workspace_id = ? AND opened_at < ?",
+        (workspace_id, _epoch(until) if until else 2**62),
+    )
+    return [IncidentRow(r[0], r[1], r[2], _dt(r[3]), _dt(r[4]), r[5]) for r in rows]  # type: ignore[arg-type]
+
+
+def load_tasks(
+    conn: sqlite3.Connection,
+    workspace_id: str,
+    repo_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+) -> list[TaskRow]:
+    """Tasks completed in the window: imported ones, plus keys closed by commit messages
+    ("fixes PAY-12") at the commit's committer time; an imported task wins over a commit."""
+    imported = {
+        r[0]: TaskRow(r[0], r[2], r[1], _dt(r[3]))  # type: ignore[arg-type]
+        for r in conn.execute(
+            "SELECT key, repo_id, service_line_id, completed_at FROM tasks"
+            " WHERE workspace_id = ? AND completed_at >= ? AND completed_at < ?",
+            (workspace_id, _epoch(start), _epoch(end)),
+        )
+    }
+    known = {
+        r[0] for r in conn.execute("SELECT key FROM tasks WHERE workspace_id = ?", (workspace_id,))
+    }
+    closed: dict[str, TaskRow] = {}
+    if repo_ids:
+        for key, repo_id, at in conn.execute(
+            "SELECT t.task_key, t.repo_id, min(c.committer_time) FROM commit_tasks t"
+            " JOIN commits c ON c.repo_id = t.repo_id AND c.sha = t.sha"
+            f" WHERE t.closes = 1 AND t.repo_id IN {_in(repo_ids)} AND c.is_bot = 0"
+            " GROUP BY t.task_key, t.repo_id"
+        ):
+            if key in known or not (_epoch(start) <= at < _epoch(end)):  # type: ignore[operator]
+                continue
+            if key not in closed or closed[key].completed_at > _dt(at):  # type: ignore[operator]
+                closed[key] = TaskRow(key, None, repo_id, _dt(at))  # type: ignore[arg-type]
+    return [*imported.values(), *closed.values()]
+
+
+def deployment_listing(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], *, limit: int
+) -> list[tuple[DeploymentRow, DerivedDeployment | None, list[str]]]:
+    """The most recent deployments of the repositories, newest first, with their outcome and
+    shipped commits (oldest first)."""
+    if not repo_ids:
+        return []
+    outcomes = load_outcomes(conn, repo_ids)
+    rows = conn.execute(
+        "SELECT id, repo_id, sha, deployed_at, environment, source, name, recorded_status"
+        f" FROM deployments WHERE repo_id IN {_in(repo_ids)}"
+        " ORDER BY deployed_at DESC, id DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    listing = []
+    for r in rows:
+        deployment = DeploymentRow(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7])  # type: ignore[arg-type]
+        shipped = [
+            s[0]
+            for s in conn.execute(
+                "SELECT dc.sha FROM deployment_commits dc JOIN commits c"
+                " ON c.repo_id = dc.repo_id AND c.sha = dc.sha"
+                " WHERE dc.deployment_id = ? ORDER BY c.committer_time, dc.sha",
+                (r[0],),
+            )
+        ]
+        listing.append((deployment, outcomes.get(r[0]), shipped))
+    return listing
