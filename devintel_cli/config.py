@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import InputFileError
 
@@ -56,14 +57,19 @@ class IngestSettings:
         return self._excluded_re.match(path) is not None
 
 
-def load_settings(path: Path) -> IngestSettings:
-    """Read ``[ingest]`` and ``[deployments]`` from ``devintel.toml`` if it exists."""
+def read_config(path: Path) -> dict[str, Any]:
+    """The parsed ``devintel.toml`` (empty when there is none)."""
     if not path.exists():
-        return IngestSettings()
+        return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputFileError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def load_settings(path: Path) -> IngestSettings:
+    """Read ``[ingest]`` and ``[deployments]`` from ``devintel.toml`` if it exists."""
+    data = read_config(path)
     ingest = data.get("ingest", {})
     deployments = data.get("deployments", {})
     kwargs: dict[str, object] = {}

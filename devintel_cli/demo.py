@@ -10,8 +10,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import RepositorySummary
+from .models import RepositorySummary, ScorecardOut
+from .reporting import resolve_scope
 from .repositories import add_repository, list_summaries
+from .scorecards import DEFAULT_WINDOW_DAYS, scorecard_report
 from .timeutil import utc_now
 from .workspace import create_line, open_context
 
@@ -23,6 +25,7 @@ DEMO_LINES = {"commerce": ("payments-api", "web-shop"), "apps": ("mobile-app",)}
 class DemoReport:
     state_dir: Path
     repositories: list[RepositorySummary]
+    scorecard: ScorecardOut
 
 
 def run_demo(directory: Path | None = None) -> DemoReport:
@@ -30,7 +33,8 @@ def run_demo(directory: Path | None = None) -> DemoReport:
 
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="devintel-demo-"))
     root.mkdir(parents=True, exist_ok=True)
-    built = build_demo_set(root / "sources", end=utc_now())
+    now = utc_now()
+    built = build_demo_set(root / "sources", end=now)
     ctx = open_context(state_dir=root / "state")
     try:
         line_of = {}
@@ -39,6 +43,9 @@ def run_demo(directory: Path | None = None) -> DemoReport:
             line_of.update({name: line.id for name in repo_names})
         for repo in built:
             add_repository(ctx, str(repo.path), line=line_of.get(repo.name))
-        return DemoReport(root / "state", list_summaries(ctx))
+        card = scorecard_report(
+            ctx, resolve_scope(ctx), as_of=now, window_days=DEFAULT_WINDOW_DAYS * 3
+        )
+        return DemoReport(root / "state", list_summaries(ctx), card)
     finally:
         ctx.close()

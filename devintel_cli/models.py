@@ -103,7 +103,22 @@ class SeriesPointOut(BaseModel):
         return {k: v for k, v in data.items() if v is not None or k == "value"}
 
 
-class MetricSeriesOut(BaseModel):
+class ScopedOut(BaseModel):
+    """A report about a workspace, a line or a repository: ``service_line_id`` and
+    ``repository`` appear only when the report is scoped to one (§5 "when scoped")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_serializer(mode="wrap")
+    def _scope_only_when_scoped(self, handler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        for key in ("service_line_id", "repository"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+class MetricSeriesOut(ScopedOut):
     """``devintel metrics`` (§5 seed shape), plus why values are absent (``reasons``)."""
 
     model_config = ConfigDict(frozen=True)
@@ -118,14 +133,6 @@ class MetricSeriesOut(BaseModel):
     period_average: float | None
     benchmark_median: float | None
     reasons: list[str]
-
-    @model_serializer(mode="wrap")
-    def _scope_only_when_scoped(self, handler):  # type: ignore[no-untyped-def]
-        data = handler(self)
-        for key in ("service_line_id", "repository"):
-            if data.get(key) is None:
-                data.pop(key, None)
-        return data
 
 
 class FailureReasonOut(Model):
@@ -151,3 +158,111 @@ class DeploymentOut(Model):
     recovered_at: str | None
     failure_reasons: list[FailureReasonOut]
     shipped_commits: list[str]
+
+
+class ProjectionOut(Model):
+    slope_per_week: float
+    projected_value: float
+    horizon_days: int
+    points: int
+    leaves_green: bool
+
+
+class SignalOut(BaseModel):
+    """One scorecard signal (§6 seed fields first), plus what explains it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    value: float
+    unit: str
+    status: str
+    trend: str
+    band_status: str
+    previous_value: float | None
+    weekly_values: list[float | None]
+    projection: ProjectionOut | None = None
+
+
+class MissingMetricOut(Model):
+    metric: str
+    reason: str
+    how_to_add: str
+
+
+class ScorecardOut(ScopedOut):
+    """``devintel scorecard`` (§6 seed shape plus the window and what lacks data)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workspace_id: str
+    service_line_id: str | None = None
+    repository: str | None = None
+    computed_at: str
+    window_days: int
+    overall_score: int | None
+    signals: list[SignalOut]
+    missing: list[MissingMetricOut]
+
+
+class IndicatorOut(Model):
+    name: str
+    value: float | None
+    status: str | None
+
+
+class DimensionOut(Model):
+    name: str
+    score: int | None
+    status: str | None
+    indicators: list[IndicatorOut]
+
+
+class HealthContextOut(Model):
+    repositories: int
+    last_sync_age_hours: float | None
+    active_contributors: int
+    bus_factor: int | None
+    deployments_in_window: int
+    missing: list[MissingMetricOut]
+
+
+class HealthOut(ScopedOut):
+    """``devintel health`` (§7)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workspace_id: str
+    service_line_id: str | None = None
+    repository: str | None = None
+    computed_at: str
+    window_days: int
+    score: int | None
+    status: str | None
+    dimensions: list[DimensionOut]
+    context: HealthContextOut
+
+
+class BenchmarkOut(Model):
+    metric: str
+    workspace_value: float
+    platform_median: float
+    percentile: int
+    assessment: str
+    cohort: str
+    source: str
+    dora_tier: str | None
+
+
+class BenchmarksOut(BaseModel):
+    """``devintel benchmarks`` (§8 seed shape)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workspace_id: str
+    computed_at: str
+    window_days: int
+    profile: str
+    profile_caveat: str | None
+    benchmarks: list[BenchmarkOut]
+    unavailable: list[MissingMetricOut]

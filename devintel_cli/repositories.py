@@ -13,7 +13,7 @@ from .ingest.sync import Progress, SyncResult, fetch_mirror, sync_repository
 from .store import repositories as repo_store
 from .store import workspaces as ws_store
 from .store.db import write_transaction
-from .store.records import IntegrationRow, RepositoryRow
+from .store.records import RepositoryRow
 from .timeutil import epoch_to_iso_z, iso_z, utc_now
 from .urls import parse_spec
 from .workspace import Context, get_line, integration_for_host, read_token
@@ -62,7 +62,6 @@ def add_repository(
                 mirror_path,
                 spec.url,
                 read_token(known) if known else None,
-                _fetch_pulls(known, spec.host),
                 progress,
             )
         except BaseException:
@@ -89,12 +88,6 @@ def add_repository(
         return repo, None
     result = sync_repository(ctx.conn, repo, ctx.settings, progress=progress, fetched=fetched)
     return repo_store.get_repository(ctx.conn, repo_id), result
-
-
-def _fetch_pulls(integration: IntegrationRow | None, host: str) -> bool:
-    from .workspace import kind_for_host
-
-    return (integration.kind if integration else kind_for_host(host)) == "github"
 
 
 def _check_regex(pattern: str, flag: str) -> None:
@@ -133,7 +126,6 @@ def sync(ctx: Context, repo: RepositoryRow, *, progress: Progress | None = None)
         repo,
         ctx.settings,
         token=read_token(integration),
-        fetch_pulls=integration.kind == "github",
         progress=progress,
     )
 

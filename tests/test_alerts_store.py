@@ -71,9 +71,10 @@ def rule(rid: str = "ALR-26-000001", name: str | None = "cfr", **overrides) -> s
     return store.AlertRuleRow(**fields)
 
 
-def test_ddl_coexists_with_the_foundation_migration(tmp_path: Path) -> None:
+def test_ddl_is_a_migration_beside_the_foundation(tmp_path: Path) -> None:
+    assert store.ALERTS_DDL in MIGRATIONS
     db = open_db(tmp_path / "both.db")
-    for script in (*MIGRATIONS, store.ALERTS_DDL):
+    for script in MIGRATIONS:
         create_schema(db, script)
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"webhooks", "alert_rules", "alert_states", "alert_events", "outbox"} <= tables

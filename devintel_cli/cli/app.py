@@ -128,10 +128,11 @@ def completion_script(shell: str) -> str:
 
 
 def _register() -> None:
-    from . import deployments, integrations, lines, metrics, repos, setup
+    from . import deployments, integrations, lines, metrics, reports, repos, setup
 
     setup.register(app)
     metrics.register(app)
+    reports.register(app)
     app.add_typer(deployments.app, name="deployments")
     app.add_typer(integrations.app, name="integrations")
     app.add_typer(lines.app, name="lines")

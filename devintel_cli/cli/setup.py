@@ -55,10 +55,41 @@ def demo(
 ) -> None:
     """Build realistic demo repositories offline and report on them — never touches your state."""
     from ..demo import run_demo
-    from .common import info
+    from ..render import Format, to_json
+    from ..render.reports import scorecard_markdown, scorecard_table
+    from .common import emit, info, use_color
 
     out = output_format(fmt, as_json)
     report = run_demo(directory)
     info(f"demo state directory: {report.state_dir}")
-    info(f"explore it: DEVINTEL_HOME={report.state_dir} devintel repo list")
-    emit_items(report.repositories, out, title="Repositories")
+    info(f"explore it: DEVINTEL_HOME={report.state_dir} devintel scorecard --window 84d")
+    if out is Format.JSON:
+        emit(
+            to_json(
+                {
+                    "repositories": [r.model_dump(mode="json") for r in report.repositories],
+                    "scorecard": report.scorecard.model_dump(mode="json"),
+                }
+            )
+        )
+        return
+    emit_items(
+        report.repositories,
+        out,
+        title="Repositories",
+        columns=(
+            "repository",
+            "service_line_id",
+            "commits",
+            "merges",
+            "additions",
+            "deletions",
+            "tags",
+            "deployments",
+            "last_commit_at",
+        ),
+    )
+    if out is Format.MARKDOWN:
+        emit(scorecard_markdown(report.scorecard))
+    else:
+        emit(scorecard_table(report.scorecard, color=use_color()))

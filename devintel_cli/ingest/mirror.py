@@ -109,13 +109,15 @@ def fetch(
     url: str,
     *,
     token: str | None = None,
-    fetch_pulls: bool = False,
+    fetch_pulls: bool = True,
     progress: ProgressCallback | None = None,
 ) -> FetchOutcome:
     """Fetch (creating the mirror if missing) with prune; return the remote's default branch.
 
     A failure of the branch/tag fetch is an error (exit 3). The PR-head fetch is best effort:
     real mirrors carry thousands of PR refs, some naming objects the server no longer has.
+    It is tried on every host: besides GitHub, local copies of GitHub repositories and
+    other servers may carry ``refs/pull/*``; where none exist it fetches nothing.
     """
     repo = open_mirror(path) if path.exists() else create_mirror(path, url)
     remote = repo.remotes["origin"]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 _MERGE_PR_RE = re.compile(r"^Merge pull request #([1-9][0-9]*)(?![0-9A-Za-z_])")
 _SQUASH_PR_RE = re.compile(r"\(#([1-9][0-9]*)\)\s*$")
-# A squash suffix, possibly inside the quotes of a Revert "…" subject: blanked before
-# task keys are read so a PR number is never counted as a task.
+# A squash suffix, possibly inside the quotes of a Revert "…" subject: cut off before
+# task keys are read, so a PR number is never counted as a task.
 _QUOTED_SQUASH_PR_RE = re.compile(r"\(#[1-9][0-9]*\)[\"']*\s*$")
 
 _REVERTS_RE = re.compile(
@@ -94,10 +94,13 @@ def task_refs(message: str, stoplist: Collection[str] = TASK_KEY_STOPLIST) -> li
     closed. A key seen both ways counts as closed.
 
     The PR reference of the subject line (first line) is not a task: ``Merge pull request
-    #N`` and a trailing squash ``(#N)`` are ignored there.
+    #N`` and a trailing squash ``(#N)`` are ignored there. In a ``Revert "…"`` subject,
+    keys are referenced but not closed (the quoted commit closed them; this undoes it).
     """
     subject, newline, rest = message.partition("\n")
     message = _blank_pr_references(subject) + newline + rest
+    # Revert "Fix crash, fixes #12" quotes the reverted commit: it re-opens #12, not closes it.
+    quoted_until = len(subject) if subject.startswith('Revert "') else 0
     refs: dict[str, bool] = {}
     for match in _TASK_RE.finditer(message):
         number = match.group("number")
@@ -109,7 +112,8 @@ def task_refs(message: str, stoplist: Collection[str] = TASK_KEY_STOPLIST) -> li
                 continue
             number = match.group("key_number")
             key = "#" + number if project == "GH" else f"{project}-{number}"
-        refs[key] = refs.get(key, False) or match.group("keyword") is not None
+        closes = match.group("keyword") is not None and match.start() >= quoted_until
+        refs[key] = refs.get(key, False) or closes
     return [TaskRef(key, closes) for key, closes in refs.items()]
 
 

@@ -64,7 +64,6 @@ def sync_repository(
     settings: IngestSettings,
     *,
     token: str | None = None,
-    fetch_pulls: bool = False,
     progress: Progress | None = None,
     fetched: mirror.FetchOutcome | None = None,
 ) -> SyncResult:
@@ -74,7 +73,7 @@ def sync_repository(
     if fetched is None:
         if not mirror_path.exists() and repo.sync_state != "new":
             result.warnings.append(f"mirror of {repo.name} was missing: mirroring it again")
-        fetched = fetch_mirror(mirror_path, repo.url, token, fetch_pulls, progress)
+        fetched = fetch_mirror(mirror_path, repo.url, token, progress)
     outcome = fetched
     if outcome.pull_warning:
         result.warnings.append(outcome.pull_warning)
@@ -154,13 +153,12 @@ def sync_repository(
 
 
 def fetch_mirror(
-    mirror_path: Path, url: str, token: str | None, fetch_pulls: bool, progress: Progress | None
+    mirror_path: Path, url: str, token: str | None, progress: Progress | None
 ) -> mirror.FetchOutcome:
     return mirror.fetch(
         mirror_path,
         url,
         token=token,
-        fetch_pulls=fetch_pulls,
         progress=(lambda done, total: progress("fetch", done, total)) if progress else None,
     )
 

@@ -182,9 +182,13 @@ def signal_points(signal: Signal) -> int:
 def overall_score(signals: Sequence[Signal]) -> int | None:
     """Mean of the per-signal points, rounded half up to an integer (80.5 → 81, in exact
     integer arithmetic, not Python's round-half-even). No signals → None, never 0."""
-    if not signals:
+    return mean_points([signal_points(signal) for signal in signals])
+
+
+def mean_points(points: Sequence[int]) -> int | None:
+    """Mean of integer points rounded half up (exact integer arithmetic); None if empty."""
+    if not points:
         return None
-    total = sum(signal_points(signal) for signal in signals)
-    count = len(signals)
+    total, count = sum(points), len(points)
     # floor(total / count + 1/2) without floating point
     return (2 * total + count) // (2 * count)

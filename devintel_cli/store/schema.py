@@ -6,6 +6,8 @@ Append only: a migration that has shipped is never edited; a change is a new mig
 
 from __future__ import annotations
 
+from .alerts import ALERTS_DDL
+
 V1_FOUNDATION = """
 CREATE TABLE counters (
     prefix TEXT PRIMARY KEY,
@@ -216,4 +218,8 @@ CREATE TABLE tasks (
 ) WITHOUT ROWID
 """
 
-MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION, V2_DELIVERY)
+#: webhooks, alert rules, their states and events, and the delivery outbox; the DDL lives
+#: beside the alert queries in store/alerts.py and must not change once shipped
+V3_ALERTS = ALERTS_DDL
+
+MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION, V2_DELIVERY, V3_ALERTS)

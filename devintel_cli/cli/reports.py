@@ -1,0 +1,171 @@
+"""``devintel scorecard``, ``health`` and ``benchmarks``: reports over a window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import (
+    AsOfOption,
+    FormatOption,
+    JsonOption,
+    LineOption,
+    RepoOption,
+    WorkspaceOption,
+    emit,
+    output_format,
+)
+
+WindowOption = Annotated[
+    str, typer.Option("--window", help="Window length ending at --as-of: 28d, 4w, 90d.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scorecard")(scorecard)
+    app.command("health")(health)
+    app.command("benchmarks")(benchmarks)
+
+
+def window_days(text: str) -> int:
+    """``28d``, ``4w`` → days (the scorecard works in whole days)."""
+    from ..errors import UsageError
+
+    text = text.strip().lower()
+    units = {"d": 1, "w": 7}
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit() or int(text[:-1]) < 1:
+        raise UsageError(f"--window: expected a length like 28d or 4w, not {text!r}")
+    return int(text[:-1]) * units[text[-1]]
+
+
+def scorecard(
+    line: LineOption = None,
+    repo: RepoOption = None,
+    window: WindowOption = "28d",
+    fail_under: Annotated[
+        int | None,
+        typer.Option("--fail-under", help="Exit 1 when the overall score is below N (CI gate)."),
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Signals per metric with status, trend and the overall score (§6)."""
+    from ..errors import CheckFailed, UsageError
+    from ..render import Format, to_json
+    from ..render.reports import scorecard_csv, scorecard_markdown, scorecard_table
+    from ..reporting import resolve_scope
+    from ..scorecards import scorecard_report
+    from .common import as_of_moment, use_color, workspace_context
+
+    out = output_format(fmt, as_json)
+    days = window_days(window)
+    if fail_under is not None and not 0 <= fail_under <= 100:
+        raise UsageError("--fail-under takes a score from 0 to 100")
+    now = as_of_moment(as_of)
+    with workspace_context(workspace) as ctx:
+        card = scorecard_report(
+            ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, window_days=days
+        )
+    renderers = {
+        Format.JSON: lambda: to_json(card),
+        Format.MARKDOWN: lambda: scorecard_markdown(card),
+        Format.CSV: lambda: scorecard_csv(card),
+        Format.TABLE: lambda: scorecard_table(card, color=use_color()),
+    }
+    emit(renderers[out]())
+    if fail_under is not None and (card.overall_score is None or card.overall_score < fail_under):
+        score = (
+            "no score (no metric has data)" if card.overall_score is None else card.overall_score
+        )
+        raise CheckFailed(f"overall score {score} is below --fail-under {fail_under}")
+
+
+def health(
+    line: LineOption = None,
+    repo: RepoOption = None,
+    window: WindowOption = "28d",
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Health 0–100 by dimension, with context and what data is missing (§7)."""
+    from ..render import Format, to_json
+    from ..render.reports import health_csv, health_text
+    from ..reporting import resolve_scope
+    from ..scorecards import health_report
+    from .common import as_of_moment, workspace_context
+
+    out = output_format(fmt, as_json)
+    days = window_days(window)
+    now = as_of_moment(as_of)
+    with workspace_context(workspace) as ctx:
+        report = health_report(
+            ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, window_days=days
+        )
+    if out is Format.JSON:
+        emit(to_json(report))
+    elif out is Format.CSV:
+        emit(health_csv(report))
+    else:
+        emit(health_text(report, markdown=out is Format.MARKDOWN))
+
+
+def benchmarks(
+    line: LineOption = None,
+    repo: RepoOption = None,
+    window: WindowOption = "90d",
+    reference: Annotated[
+        Path | None, typer.Option("--reference", help="Your own benchmark file (JSON).")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="dora-2021, dora-2023 (default), dora-2024.")
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Your values against reference distributions: percentile, assessment, DORA tier (§8)."""
+    from ..render import Format, to_json
+    from ..reporting import resolve_scope
+    from ..scorecards import benchmarks_report
+    from .common import as_of_moment, emit_items, workspace_context
+
+    out = output_format(fmt, as_json)
+    days = window_days(window)
+    now = as_of_moment(as_of)
+    with workspace_context(workspace) as ctx:
+        report = benchmarks_report(
+            ctx,
+            resolve_scope(ctx, line=line, repo=repo),
+            as_of=now,
+            window_days=days,
+            reference_file=reference,
+            profile_name=profile,
+        )
+    if out is Format.JSON:
+        emit(to_json(report))
+        return
+    emit_items(
+        report.benchmarks,
+        out,
+        columns=(
+            "metric",
+            "workspace_value",
+            "platform_median",
+            "percentile",
+            "assessment",
+            "dora_tier",
+            "cohort",
+        ),
+        title=f"Benchmarks (last {days} days, profile {report.profile})",
+    )
+    if report.profile_caveat and out is Format.TABLE:
+        from .common import info
+
+        info(f"note: {report.profile_caveat}")

@@ -1,0 +1,306 @@
+"""Scorecard (§6), health (§7) and benchmarks (§8) for a scope, as of a moment.
+
+Window values are the metric over the whole window (not a mean of weekly points); the
+trend compares the window with the one before it; the projection rule reads the weekly
+points of the last two windows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from . import paths
+from .config import read_config
+from .metrics.buckets import Granularity, make_buckets
+from .metrics.catalog import CATALOG, Metric
+from .metrics.series import compute_values, compute_window
+from .metrics.values import MetricValue
+from .reporting import Scope, load_inputs
+from .scoring.bands import DEFAULT_BANDS, Bands
+from .scoring.people import bus_factor
+from .scoring.scorecard import Signal, SignalInput, score_signals
+from .store import activity
+from .workspace import Context
+
+DEFAULT_WINDOW_DAYS = 28
+
+#: how to get data a metric lacks (health's context, the scorecard's missing list)
+HOW_TO_ADD = {
+    Metric.DEPLOYMENT_FREQUENCY: "tag releases, set --deploy-tags/--deploy-branch, or run "
+    "`devintel deployments record` from CI",
+    Metric.CYCLE_TIME: "needs deployments after the first one (see deployment_frequency)",
+    Metric.PR_REVIEW_TIME: "`devintel import prs FILE` (gh pr list --json …) or merge PRs "
+    "with merge commits",
+    Metric.CHANGE_FAILURE_RATE: "needs deployments (see deployment_frequency)",
+    Metric.TEST_COVERAGE: "`devintel import coverage FILE --repo R` (Cobertura, LCOV, coverage.py)",
+    Metric.CODE_CHURN: "needs commits authored in the window",
+    Metric.OPEN_INCIDENT_RATE: "`devintel import incidents FILE`",
+    Metric.TASK_THROUGHPUT: "`devintel import tasks FILE`, or close tasks in commit messages "
+    "(fixes PAY-12)",
+    Metric.FAILED_DEPLOYMENT_RECOVERY_TIME: "needs failed deployments that recovered",
+    Metric.REWORK_RATE: "needs deployments (see deployment_frequency)",
+}
+
+
+@dataclass(frozen=True)
+class MetricWindow:
+    metric: Metric
+    current: MetricValue
+    previous: MetricValue
+    weekly: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class ScorecardResult:
+    window_days: int
+    signals: list[Signal]
+    missing: list[tuple[Metric, str]]
+    windows: dict[Metric, MetricWindow]
+    overall_score: int | None
+
+
+def load_bands(ctx: Context) -> Bands:
+    data = read_config(paths.config_path(ctx.state_dir))
+    return Bands.from_mapping(data["bands"]) if "bands" in data else DEFAULT_BANDS
+
+
+def metric_windows(
+    ctx: Context,
+    scope: Scope,
+    *,
+    as_of: datetime,
+    window_days: int,
+    metrics: tuple[Metric, ...] = tuple(CATALOG),
+) -> dict[Metric, MetricWindow]:
+    """Each metric over [as_of − window, as_of), over the window before, and weekly over the
+    last two windows (oldest → newest) — loaded from the store once."""
+    window = timedelta(days=window_days)
+    lookback_weeks = 2 * math.ceil(window_days / 7)
+    earliest = min(as_of - 2 * window, as_of - timedelta(weeks=lookback_weeks))
+    inputs = load_inputs(ctx, scope, metrics, earliest, as_of, as_of=as_of)
+    weeks = make_buckets(as_of - timedelta(weeks=lookback_weeks), as_of, Granularity.WEEKLY)
+    result = {}
+    for metric in metrics:
+        current = compute_window(metric, as_of - window, as_of, inputs)
+        previous = compute_window(metric, as_of - 2 * window, as_of - window, inputs)
+        weekly = tuple(v.value for v in compute_values(metric, weeks, inputs))
+        result[metric] = MetricWindow(metric, current, previous, weekly[-lookback_weeks:])
+    return result
+
+
+def task_target(scope: Scope) -> float | None:
+    lines = [scope.line] if scope.line else list(scope.lines)
+    return float(lines[0].task_target) if len(lines) == 1 else None
+
+
+def scorecard(
+    ctx: Context, scope: Scope, *, as_of: datetime, window_days: int = DEFAULT_WINDOW_DAYS
+) -> ScorecardResult:
+    windows = metric_windows(ctx, scope, as_of=as_of, window_days=window_days)
+    inputs = [
+        SignalInput(
+            metric=w.metric,
+            value=w.current.value,
+            previous_value=w.previous.value,
+            weekly_values=w.weekly,
+            target=task_target(scope) if w.metric is Metric.TASK_THROUGHPUT else None,
+        )
+        for w in windows.values()
+    ]
+    signals = score_signals(inputs, bands=load_bands(ctx), window_days=window_days)
+    missing = [
+        (w.metric, w.current.reason or "no data")
+        for w in windows.values()
+        if w.current.value is None
+    ]
+    from .scoring.scorecard import overall_score
+
+    return ScorecardResult(window_days, signals, missing, windows, overall_score(signals))
+
+
+def team_activity(
+    ctx: Context, scope: Scope, *, as_of: datetime, window_days: int
+) -> tuple[int, int | None]:
+    """(active contributors, bus factor) over the window."""
+    counts = activity.author_commit_counts(
+        ctx.conn, scope.repo_ids, as_of - timedelta(days=window_days), as_of
+    )
+    return len(counts), bus_factor([c for _, c in counts])
+
+
+def _round(value: float | None) -> float | None:
+    from .metrics.values import round1
+
+    return round1(value)
+
+
+def _scope_fields(scope: Scope) -> dict[str, str | None]:
+    return {
+        "workspace_id": scope.workspace_id,
+        "service_line_id": scope.line.id if scope.line else None,
+        "repository": scope.repository.name if scope.repository else None,
+    }
+
+
+def _missing(result: ScorecardResult):  # type: ignore[no-untyped-def]
+    from .models import MissingMetricOut
+
+    return [
+        MissingMetricOut(metric=str(m), reason=reason, how_to_add=HOW_TO_ADD[m])
+        for m, reason in result.missing
+    ]
+
+
+def scorecard_report(ctx: Context, scope: Scope, *, as_of: datetime, window_days: int):  # type: ignore[no-untyped-def]
+    """The scorecard as its output model (§6 shape)."""
+    from .models import ProjectionOut, ScorecardOut, SignalOut
+    from .timeutil import iso_z
+
+    result = scorecard(ctx, scope, as_of=as_of, window_days=window_days)
+    signals = []
+    for s in result.signals:
+        window = result.windows[s.metric]
+        p = s.projection
+        signals.append(
+            SignalOut(
+                metric=str(s.metric),
+                value=_round(s.value),
+                unit=str(s.unit),
+                status=str(s.status),
+                trend=str(s.trend),
+                band_status=str(s.band_status),
+                previous_value=_round(window.previous.value),
+                weekly_values=[_round(v) for v in window.weekly],
+                projection=ProjectionOut(
+                    slope_per_week=_round(p.slope_per_week),
+                    projected_value=_round(p.projected_value),
+                    horizon_days=p.horizon_days,
+                    points=p.points,
+                    leaves_green=p.leaves_green,
+                )
+                if p
+                else None,
+            )
+        )
+    return ScorecardOut(
+        **_scope_fields(scope),
+        computed_at=iso_z(as_of),
+        window_days=window_days,
+        overall_score=result.overall_score,
+        signals=signals,
+        missing=_missing(result),
+    )
+
+
+def health_report(ctx: Context, scope: Scope, *, as_of: datetime, window_days: int):  # type: ignore[no-untyped-def]
+    """Health (§7): dimensions and the context that explains them."""
+    from .models import DimensionOut, HealthContextOut, HealthOut, IndicatorOut
+    from .scoring.health import dimensions, health_score, score_status
+    from .store.delivery import load_deployments
+    from .timeutil import iso_z, parse_iso
+
+    result = scorecard(ctx, scope, as_of=as_of, window_days=window_days)
+    contributors, bus = team_activity(ctx, scope, as_of=as_of, window_days=window_days)
+    dims = dimensions(result.signals, active_contributors=contributors, bus_factor=bus)
+    score = health_score(dims)
+    synced = [parse_iso(r.last_synced_at) for r in scope.repositories if r.last_synced_at]
+    start = as_of - timedelta(days=window_days)
+    deployments = [
+        d for d in load_deployments(ctx.conn, scope.repo_ids, until=as_of) if d.deployed_at >= start
+    ]
+    return HealthOut(
+        **_scope_fields(scope),
+        computed_at=iso_z(as_of),
+        window_days=window_days,
+        score=score,
+        status=str(score_status(score)) if score is not None else None,
+        dimensions=[
+            DimensionOut(
+                name=d.name,
+                score=d.score,
+                status=str(d.status) if d.status else None,
+                indicators=[
+                    IndicatorOut(
+                        name=i.name,
+                        value=_round(i.value),
+                        status=str(i.status) if i.status else None,
+                    )
+                    for i in d.indicators
+                ],
+            )
+            for d in dims
+        ],
+        context=HealthContextOut(
+            repositories=len(scope.repositories),
+            # a sync after the as-of moment means the data is as fresh as it can be: age 0
+            last_sync_age_hours=_round(max(0.0, (as_of - max(synced)).total_seconds() / 3600))
+            if synced
+            else None,
+            active_contributors=contributors,
+            bus_factor=bus,
+            deployments_in_window=len(deployments),
+            missing=_missing(result),
+        ),
+    )
+
+
+def benchmarks_report(  # type: ignore[no-untyped-def]
+    ctx: Context,
+    scope: Scope,
+    *,
+    as_of: datetime,
+    window_days: int,
+    reference_file: Path | None = None,
+    profile_name: str | None = None,
+):
+    """Benchmarks (§8): the scope's window values against the shipped reference (or the
+    user's file laid over it), with the DORA tier of the chosen profile."""
+    from .models import BenchmarkOut, BenchmarksOut, MissingMetricOut
+    from .scoring.benchmarks import benchmark_row, builtin_reference, load_reference_file
+    from .scoring.profiles import DEFAULT_PROFILE, get_profile
+    from .timeutil import iso_z
+
+    reference = builtin_reference()
+    if reference_file is not None:
+        reference = reference.overlay(load_reference_file(reference_file))
+    profile = get_profile(profile_name or DEFAULT_PROFILE)
+    windows = metric_windows(ctx, scope, as_of=as_of, window_days=window_days)
+    contributors, _ = team_activity(ctx, scope, as_of=as_of, window_days=window_days)
+    rows, unavailable = [], []
+    for metric, window in windows.items():
+        value = _round(window.current.value)
+        row = benchmark_row(
+            metric, value, reference, active_contributors=contributors, profile=profile
+        )
+        if row is None:
+            reason = window.current.reason if value is None else "no reference distribution"
+            unavailable.append(
+                MissingMetricOut(
+                    metric=str(metric), reason=reason or "no data", how_to_add=HOW_TO_ADD[metric]
+                )
+            )
+            continue
+        rows.append(
+            BenchmarkOut(
+                metric=str(row.metric),
+                workspace_value=value,
+                platform_median=_round(row.platform_median),
+                percentile=row.percentile,
+                assessment=str(row.assessment),
+                cohort=row.cohort,
+                source=row.source,
+                dora_tier=row.dora_tier,
+            )
+        )
+    return BenchmarksOut(
+        workspace_id=scope.workspace_id,
+        computed_at=iso_z(as_of),
+        window_days=window_days,
+        profile=profile.name,
+        profile_caveat=profile.caveat,
+        benchmarks=rows,
+        unavailable=unavailable,
+    )
