@@ -41,13 +41,21 @@ def values(data: dict) -> dict[str, float | None]:
 def test_deployments_and_their_failures(ingested) -> None:
     listed = {d["name"]: d for d in ingested.json("deployments", "list")}
     assert sorted(listed) == ["v1.0.0", "v1.1.0", "v1.1.1", "v1.2.0", "v1.2.1", "v1.3.0"]
-    failed = {name: [r["kind"] for r in d["failure_reasons"]]
-              for name, d in listed.items() if d["status"] == "failed"}
+    failed = {
+        name: [r["kind"] for r in d["failure_reasons"]]
+        for name, d in listed.items()
+        if d["status"] == "failed"
+    }
     # v1.1.0: patch release v1.1.1 17 h 10 min later; v1.2.0: v1.2.1 (3 days later) ships
     # a revert of commit 22, which v1.2.0 shipped
     assert failed == {"v1.1.0": ["hotfix"], "v1.2.0": ["revert"]}
     assert [d["is_rework"] for n, d in sorted(listed.items())] == [
-        False, False, True, False, True, False  # v1.1.1 and v1.2.1 are the fix follow-ups
+        False,
+        False,
+        True,
+        False,
+        True,
+        False,  # v1.1.1 and v1.2.1 are the fix follow-ups
     ]
     assert len(listed["v1.1.1"]["shipped_commits"]) == 1  # only commit 17
 
@@ -66,11 +74,17 @@ def test_change_failure_and_rework_rates(ingested) -> None:
     # Feb: v1.1.0 failed, v1.1.1 ok → 50 %; Mar: v1.2.0 failed, v1.2.1 ok → 50 %;
     # Jan (v1.0.0) and Apr (v1.3.0) 0 %
     assert values(series(ingested, "change_failure_rate")) == {
-        "2026-01": 0.0, "2026-02": 50.0, "2026-03": 50.0, "2026-04": 0.0
+        "2026-01": 0.0,
+        "2026-02": 50.0,
+        "2026-03": 50.0,
+        "2026-04": 0.0,
     }
     # rework: v1.1.1 (Feb) and v1.2.1 (Mar) are fix follow-ups
     assert values(series(ingested, "rework_rate")) == {
-        "2026-01": 0.0, "2026-02": 50.0, "2026-03": 50.0, "2026-04": 0.0
+        "2026-01": 0.0,
+        "2026-02": 50.0,
+        "2026-03": 50.0,
+        "2026-04": 0.0,
     }
 
 
@@ -78,7 +92,8 @@ def test_failed_deployment_recovery_time(ingested) -> None:
     # v1.1.0 02-17 15:00Z → next success v1.1.1 02-18 08:10Z = 17 h 10 min = 17.2 h
     # v1.2.0 03-16 09:00Z → next success v1.2.1 03-19 15:00Z = 78 h
     assert values(series(ingested, "failed_deployment_recovery_time")) == {
-        "2026-02": 17.2, "2026-03": 78.0
+        "2026-02": 17.2,
+        "2026-03": 78.0,
     }
 
 

@@ -32,13 +32,15 @@ class PullEstimate:
     number: int
     opened_at: int
     merged_at: int
-    author: str | None
+    author: str
+    author_email: str
 
 
 def estimate_pull_requests(
     repo: pygit2.Repository, candidates: Iterable[PullCandidate], pull_heads: Mapping[int, str]
 ) -> list[PullEstimate]:
     estimates: dict[int, PullEstimate] = {}
+    mailmap = pygit2.Mailmap.from_repository(repo)
     for c in candidates:
         if len(c.parents) > 1:
             tip, base = c.parents[1], c.parents[0]
@@ -46,27 +48,32 @@ def estimate_pull_requests(
             tip, base = pull_heads[c.number], c.parents[0]
         else:
             continue
-        first = _earliest_author(repo, tip, base)
+        first = _earliest_author(repo, mailmap, tip, base)
         if first is None:
             continue
-        opened_at, author = first
-        estimate = PullEstimate(c.number, opened_at, c.committer_time, author)
+        opened_at, author, email = first
+        estimate = PullEstimate(c.number, opened_at, c.committer_time, author, email)
         # the first merge of a PR number wins (later "(#N)" mentions are cherry-picks)
         if c.number not in estimates or estimates[c.number].merged_at > c.committer_time:
             estimates[c.number] = estimate
     return sorted(estimates.values(), key=lambda e: e.number)
 
 
-def _earliest_author(repo: pygit2.Repository, tip: str, base: str) -> tuple[int, str] | None:
+def _earliest_author(
+    repo: pygit2.Repository, mailmap: pygit2.Mailmap, tip: str, base: str
+) -> tuple[int, str, str] | None:
+    """Earliest author time among the commits ``tip`` brings over ``base``, with that
+    commit's author (name and email after the mirror's .mailmap)."""
     if tip not in repo:
         return None
     walker = repo.walk(tip)
     if base in repo:
         walker.hide(base)
-    earliest: tuple[int, str] | None = None
+    earliest: tuple[int, str, str] | None = None
     for count, commit in enumerate(walker):
         if count >= MAX_PR_COMMITS:
             return None
         if earliest is None or commit.author.time < earliest[0]:
-            earliest = (commit.author.time, commit.author.name)
+            author = mailmap.resolve_signature(commit.author)
+            earliest = (commit.author.time, author.name, author.email)
     return earliest

@@ -135,6 +135,7 @@ def sync_repository(
         )
         _sync_tag_deployments(conn, repo, snapshot, settings)
         history.sync_source_deployments(conn, repo.id, "branch", branch_rows or [])
+        bots = parse.BotMatcher(settings.bot_patterns)
         for e in estimates:
             upsert_pull_request(
                 conn,
@@ -142,6 +143,7 @@ def sync_repository(
                 "git",
                 number=e.number,
                 author=e.author,
+                is_bot_author=int(bots.is_bot(e.author, e.author_email)),
                 opened_at=e.opened_at,
                 merged_at=e.merged_at,
             )
