@@ -45,6 +45,11 @@ from typing import IO
 from devintel_cli.errors import GitError
 from devintel_cli.ingest.records import CommitRecord, FileChange
 
+try:  # POSIX only
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 logger = logging.getLogger(__name__)
 
 _GIT_HINT = (
@@ -102,6 +107,8 @@ _SCRUBBED_ENV = (
 )
 
 _CHUNK_BYTES = 1 << 20
+#: the pipe size asked for (Linux's default ceiling for unprivileged processes)
+_PIPE_BYTES = 1 << 20
 _HEX_DIGITS = b"0123456789abcdef"
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -204,6 +211,15 @@ def stream_commits(
         tokens.close()  # a consumer that stops early must not leave git running
 
 
+def _enlarge_pipe(fd: int) -> None:
+    """Let git run ahead while we parse and write a batch: with the default 64 KiB pipe it
+    blocks as soon as we stop reading. Linux only; elsewhere (or if refused) a no-op."""
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl else None
+    if setpipe is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, setpipe, _PIPE_BYTES)
+
+
 def _stream_tokens(
     argv: list[str], stdin_bytes: bytes, env: dict[str, str], repo_path: Path
 ) -> Iterator[bytes]:
@@ -229,6 +245,7 @@ def _stream_tokens(
             except BrokenPipeError:
                 pass  # git died early (e.g. a bad revision); its status says why
             stdout_fd = process.stdout.fileno()
+            _enlarge_pipe(stdout_fd)
             carry = b""
             while chunk := os.read(stdout_fd, _CHUNK_BYTES):
                 fields = (carry + chunk).split(b"\0")
