@@ -122,6 +122,11 @@ def refs(*pairs: tuple[str, bool | int]) -> list[TaskRef]:
         ("Fix #3 properly (#9)", refs(("#3", True))),
         ("Add retries\n\nFollow-up to (#6431)", refs(("#6431", False))),  # body: a task ref
         ("Merge pull request #7 from a/b\n\nMerge pull request #8", refs(("#8", False))),
+        # a revert quotes the reverted subject: its keys are referenced, not closed …
+        ('Revert "Fix crash, fixes #12"', refs(("#12", False))),
+        ('Revert "Fixes ABC-3 (#40)" (#41)\n\nThis reverts commit 0123abc.', refs(("ABC-3", 0))),
+        # … unless the revert's own body closes something
+        ('Revert "Fix crash, fixes #12"\n\nCloses #13', refs(("#12", False), ("#13", True))),
         ("", refs()),
     ],
 )
