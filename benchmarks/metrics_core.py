@@ -35,6 +35,7 @@ from devintel_cli.metrics.rows import (
     ServiceLineRow,
     ShippedCommitRow,
     TaskRow,
+    commit_churn,
 )
 from devintel_cli.metrics.series import compute_series, compute_window
 
@@ -104,7 +105,7 @@ def synthetic_inputs(commits: int, deployments: int, repos: int, seed: int = 7) 
         shipped_commits=shipped,
         pull_requests=pull_requests,
         coverage=coverage,
-        churn=churn,
+        churn=commit_churn(churn),
         incidents=incidents,
         tasks=tasks,
     )

@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
 
+from ..metrics.values import round1
 from ..store import alerts as store
 from ..timeutil import iso_z, parse_iso
 from .payload import Status, build_payload, render_body
@@ -146,8 +147,9 @@ def step(
     if value is not None and math.isnan(value):
         value = None  # a NaN compares false with everything: it would silently resolve
     if value is not None:
-        # compared as reported (§12: 1 decimal), so a notification never says "15 > 15"
-        value = round(value, 1)
+        # compared as reported (§12: 1 decimal, halves away from zero as `metrics` shows
+        # them), so a notification never says "15 > 15"
+        value = round1(value) if math.isfinite(value) else value
     prev = previous.state if previous else None
     current = prev or State.OK
     kept_since = previous.since if previous else now

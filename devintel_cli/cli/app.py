@@ -128,7 +128,17 @@ def completion_script(shell: str) -> str:
 
 
 def _register() -> None:
-    from . import deployments, integrations, lines, metrics, reports, repos, setup
+    from . import (
+        alerts,
+        deployments,
+        integrations,
+        lines,
+        metrics,
+        reports,
+        repos,
+        setup,
+        webhooks,
+    )
 
     setup.register(app)
     metrics.register(app)
@@ -137,6 +147,8 @@ def _register() -> None:
     app.add_typer(integrations.app, name="integrations")
     app.add_typer(lines.app, name="lines")
     app.add_typer(repos.app, name="repo")
+    app.add_typer(alerts.app, name="alerts")
+    app.add_typer(webhooks.app, name="webhooks")
 
 
 _register()

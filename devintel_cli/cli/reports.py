@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
     app.command("scorecard")(scorecard)
     app.command("health")(health)
     app.command("benchmarks")(benchmarks)
+    app.command("risk")(risk)
 
 
 def window_days(text: str) -> int:
@@ -169,3 +170,44 @@ def benchmarks(
         from .common import info
 
         info(f"note: {report.profile_caveat}")
+
+
+def risk(
+    line: LineOption = None,
+    repo: RepoOption = None,
+    window: WindowOption = "90d",
+    fail_above: Annotated[
+        int | None,
+        typer.Option("--fail-above", help="Exit 1 when the risk score is above N (CI gate)."),
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Risk factors with severity and evidence, the risk score and level (§10)."""
+    from ..errors import CheckFailed, UsageError
+    from ..render import Format, to_json
+    from ..render.risk import risk_csv, risk_markdown, risk_table
+    from ..reporting import resolve_scope
+    from ..risk import risk_report
+    from .common import as_of_moment, use_color, workspace_context
+
+    out = output_format(fmt, as_json)
+    days = window_days(window)
+    if fail_above is not None and not 0 <= fail_above <= 100:
+        raise UsageError("--fail-above takes a score from 0 to 100")
+    now = as_of_moment(as_of)
+    with workspace_context(workspace) as ctx:
+        report = risk_report(
+            ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, window_days=days
+        )
+    renderers = {
+        Format.JSON: lambda: to_json(report),
+        Format.MARKDOWN: lambda: risk_markdown(report),
+        Format.CSV: lambda: risk_csv(report),
+        Format.TABLE: lambda: risk_table(report, color=use_color()),
+    }
+    emit(renderers[out]())
+    if fail_above is not None and report.risk_score > fail_above:
+        raise CheckFailed(f"risk score {report.risk_score} is above --fail-above {fail_above}")

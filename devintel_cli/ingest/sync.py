@@ -148,6 +148,7 @@ def sync_repository(
                 merged_at=e.merged_at,
             )
         rederive(conn, repo.id, repo.workspace_id)
+        history.refresh_figures(conn, repo.id)
         history.set_sync_state(
             conn, repo.id, "ok", synced_at=now, default_branch=outcome.default_branch
         )

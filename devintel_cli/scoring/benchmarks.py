@@ -13,12 +13,14 @@ format in docs/scoring.md, "Benchmark files").
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib.resources import files
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -254,8 +256,26 @@ class ReferenceSet:
         return ReferenceSet(kept + other.distributions)
 
 
-#: reference data shipped with the package (none yet: see docs/scoring.md)
-BUILTIN_REFERENCE = ReferenceSet()
+#: the shipped reference data: distributions computed from real public repositories by
+#: benchmarks/reference/build_reference.py (its table: benchmarks/reference/repositories.csv)
+BUILTIN_REFERENCE_FILE = "reference.json"
+
+
+@functools.cache
+def builtin_reference() -> ReferenceSet:
+    """The reference data shipped with the package (``devintel_cli/scoring/data/``), read
+    and validated on first use. A broken file is a packaging bug: it raises."""
+    resource = files("devintel_cli.scoring") / "data" / BUILTIN_REFERENCE_FILE
+    document = json.loads(resource.read_text(encoding="utf-8"))
+    return parse_reference(document, origin=f"devintel_cli/scoring/data/{BUILTIN_REFERENCE_FILE}")
+
+
+def __getattr__(name: str) -> Any:
+    # ``BUILTIN_REFERENCE`` stays importable, loaded lazily (PEP 562) so importing this
+    # module reads no file
+    if name == "BUILTIN_REFERENCE":
+        return builtin_reference()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

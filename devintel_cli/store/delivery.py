@@ -10,13 +10,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from ..metrics.rows import (
+    CommitChurnRow,
     CommitRow,
     CoverageRow,
     DeploymentRow,
     DerivedDeployment,
     FailureKind,
     FailureReason,
-    FileChurnRow,
     IncidentRow,
     PullRequestRow,
     ShippedCommitRow,
@@ -206,19 +206,21 @@ def load_shipped_commits(
 
 def load_churn(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
-) -> list[FileChurnRow]:
-    """Per-file rows of non-merge, non-bot commits authored in the window; binary and
-    excluded (vendored, generated, lock) files left out (§3, §4)."""
+) -> list[CommitChurnRow]:
+    """Per-commit churn sums of non-merge, non-bot commits authored in the window; binary
+    and excluded (vendored, generated, lock) files left out (§3, §4)."""
     if not repo_ids:
         return []
     rows = conn.execute(
-        "SELECT c.repo_id, c.sha, f.additions, f.deletions, c.author_time"
+        "SELECT c.repo_id, c.sha, sum(min(f.additions, f.deletions)), sum(f.additions),"
+        " count(*), c.author_time"
         " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
         f" WHERE c.repo_id IN {_in(repo_ids)} AND c.author_time >= ? AND c.author_time < ?"
-        " AND c.is_merge = 0 AND c.is_bot = 0 AND f.is_binary = 0 AND f.is_excluded = 0",
+        " AND c.is_merge = 0 AND c.is_bot = 0 AND f.is_binary = 0 AND f.is_excluded = 0"
+        " GROUP BY c.repo_id, c.sha",
         (_epoch(start), _epoch(end)),
     )
-    return [FileChurnRow(r[0], r[1], r[2], r[3], _dt(r[4])) for r in rows]  # type: ignore[arg-type]
+    return [CommitChurnRow(r[0], r[1], r[2], r[3], r[4], _dt(r[5])) for r in rows]  # type: ignore[arg-type]
 
 
 # --- pull requests ------------------------------------------------------------------------
@@ -309,15 +311,15 @@ def load_tasks(
     }
     closed: dict[str, TaskRow] = {}
     if repo_ids:
+        # a key's completion is its first closing commit (in any repository of the scope)
         for key, repo_id, at in conn.execute(
-            "SELECT t.task_key, t.repo_id, min(c.committer_time) FROM commit_tasks t"
+            "SELECT t.task_key, t.repo_id, min(c.committer_time) AS first FROM commit_tasks t"
             " JOIN commits c ON c.repo_id = t.repo_id AND c.sha = t.sha"
             f" WHERE t.closes = 1 AND t.repo_id IN {_in(repo_ids)} AND c.is_bot = 0"
-            " GROUP BY t.task_key, t.repo_id"
+            " GROUP BY t.task_key HAVING first >= ? AND first < ?",
+            (_epoch(start), _epoch(end)),
         ):
-            if key in known or not (_epoch(start) <= at < _epoch(end)):  # type: ignore[operator]
-                continue
-            if key not in closed or closed[key].completed_at > _dt(at):  # type: ignore[operator]
+            if key not in known:
                 closed[key] = TaskRow(key, None, repo_id, _dt(at))  # type: ignore[arg-type]
     return [*imported.values(), *closed.values()]
 

@@ -179,3 +179,16 @@ def counted_tips(conn: sqlite3.Connection, repo_id: int) -> set[str]:
         (repo_id, repo_id),
     )
     return {row[0] for row in rows}
+
+
+def refresh_figures(conn: sqlite3.Connection, repo_id: int) -> None:
+    """Recompute the raw per-repository figures ``repo list`` shows; called in the sync's
+    final transaction, so reading them costs nothing even at a million commits."""
+    conn.execute(
+        "INSERT OR REPLACE INTO repository_figures (repo_id, commits, merges, additions,"
+        " deletions, first_commit_time, last_commit_time)"
+        " SELECT ?, count(*), coalesce(sum(is_merge), 0), coalesce(sum(additions), 0),"
+        " coalesce(sum(deletions), 0), min(author_time), max(author_time)"
+        " FROM commits WHERE repo_id = ?",
+        (repo_id, repo_id),
+    )

@@ -75,7 +75,10 @@ def mirror_users(conn: sqlite3.Connection, mirror_path: str) -> int:
 def delete_repository(conn: sqlite3.Connection, repo_id: int) -> None:
     # children first: WITHOUT ROWID history tables are large, and explicit deletes keep
     # the cost visible instead of hiding it in cascades
-    for table in ("commit_tasks", "commit_files", "commits", "refs", "tags", "deployments"):
+    for table in (
+        "commit_tasks", "commit_files", "commits", "refs", "tags", "deployment_commits",
+        "deployment_outcomes", "deployments", "repository_figures",
+    ):
         conn.execute(f"DELETE FROM {table} WHERE repo_id = ?", (repo_id,))
     conn.execute("DELETE FROM repositories WHERE id = ?", (repo_id,))
 
@@ -86,11 +89,10 @@ def set_service_line(conn: sqlite3.Connection, repo_id: int, line_id: str | None
 
 def figures(conn: sqlite3.Connection, repo_id: int) -> RepositoryFigures:
     commit_row = conn.execute(
-        "SELECT count(*), coalesce(sum(is_merge), 0), coalesce(sum(additions), 0),"
-        " coalesce(sum(deletions), 0), min(author_time), max(author_time)"
-        " FROM commits WHERE repo_id = ?",
+        "SELECT commits, merges, additions, deletions, first_commit_time, last_commit_time"
+        " FROM repository_figures WHERE repo_id = ?",
         (repo_id,),
-    ).fetchone()
+    ).fetchone() or (0, 0, 0, 0, None, None)  # never synced yet
     tags = conn.execute("SELECT count(*) FROM tags WHERE repo_id = ?", (repo_id,)).fetchone()[0]
     deployments = conn.execute(
         "SELECT count(*) FROM deployments WHERE repo_id = ?", (repo_id,)

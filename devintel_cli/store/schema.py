@@ -129,6 +129,16 @@ CREATE TABLE commit_tasks (
     FOREIGN KEY (repo_id, sha) REFERENCES commits (repo_id, sha) ON DELETE CASCADE
 ) WITHOUT ROWID;
 
+CREATE TABLE repository_figures (
+    repo_id INTEGER PRIMARY KEY REFERENCES repositories(id) ON DELETE CASCADE,
+    commits INTEGER NOT NULL,
+    merges INTEGER NOT NULL,
+    additions INTEGER NOT NULL,
+    deletions INTEGER NOT NULL,
+    first_commit_time INTEGER,
+    last_commit_time INTEGER
+);
+
 CREATE TABLE deployments (
     id INTEGER PRIMARY KEY,
     repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,

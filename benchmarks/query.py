@@ -1,0 +1,181 @@
+"""Read-command speed on a large database (§13: any read command under 1 s at 1M commits).
+
+    python benchmarks/query.py [--commits 1000000] [--repos 50] [--deployments 10000] [--keep DIR]
+
+Builds a synthetic database directly (not through git): one workspace, two service lines,
+``--repos`` repositories, ``--commits`` commits over two years with two files each,
+``--deployments`` tag deployments shipping every commit once, imported PRs, coverage,
+incidents and tasks; then times, in-process, every metric at every granularity over the
+default 12-week window, the scorecard, health and `repo list`, and a few commands as whole
+processes. Prints a table; the ratio column is against the 1 s budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+DAY = 86_400
+END = datetime(2026, 6, 1, tzinfo=UTC)
+START = END - timedelta(days=730)
+
+
+def build(root: Path, commits: int, repos: int, deployments: int) -> None:
+    from devintel_cli.store.db import connect, write_transaction
+    from devintel_cli.workspace import create_line, open_context
+
+    ctx = open_context(state_dir=root)
+    lines = [create_line(ctx, "alpha").id, create_line(ctx, "beta").id]
+    conn = connect(root / "devintel.db")
+    rng = random.Random(7)
+    span = int((END - START).total_seconds())
+    per_repo = commits // repos
+    deploys_per_repo = deployments // repos
+    with write_transaction(conn):
+        conn.execute("INSERT INTO integrations VALUES ('INT-26-000001', ?, 'local', 'local',"
+                     " NULL, NULL, '2026-01-01T00:00:00Z')", (ctx.workspace.id,))
+        for r in range(1, repos + 1):
+            conn.execute(
+                "INSERT INTO repositories (id, workspace_id, integration_id, name, url,"
+                " mirror_path, service_line_id, default_branch, sync_state, created_at,"
+                " last_synced_at) VALUES (?, ?, 'INT-26-000001', ?, ?, ?, ?, 'main', 'ok',"
+                " '2026-01-01T00:00:00Z', '2026-06-01T00:00:00Z')",
+                (r, ctx.workspace.id, f"org/repo{r}", f"/src/repo{r}", f"/m/{r}.git",
+                 lines[r % 2]),
+            )
+    for r in range(1, repos + 1):
+        times = sorted(START.timestamp() + rng.random() * span for _ in range(per_repo))
+        shas = [f"{r:04x}{i:036x}" for i in range(per_repo)]
+        commit_rows, file_rows, task_rows = [], [], []
+        for i, (sha, t) in enumerate(zip(shas, times, strict=True)):
+            t = int(t)
+            is_merge = int(i % 4 == 3)
+            parents = f"{shas[i - 1]}" if i else ""
+            add, dele = rng.randrange(1, 60), rng.randrange(0, 30)
+            commit_rows.append((
+                r, sha, parents, f"dev{i % 17}", f"dev{i % 17}@x", t, 60, "dev", "dev@x",
+                t + 600, 60, f"change {i}", is_merge, int(i % 50 == 0),
+                0 if is_merge else add * 2, 0 if is_merge else dele * 2, 0 if is_merge else 2,
+                i if i % 5 == 0 else None, None,
+            ))
+            if not is_merge:
+                file_rows += [(r, sha, 0, f"src/f{i % 300}.py", None, add, dele, 0, 0),
+                              (r, sha, 1, f"src/g{i % 200}.py", None, add, dele, 0, 0)]
+            if i % 20 == 0:
+                task_rows.append((r, sha, f"T{r}-{i}", 1))
+        with write_transaction(conn):
+            conn.executemany(f"INSERT INTO commits VALUES ({','.join('?' * 19)})", commit_rows)
+            conn.executemany(f"INSERT INTO commit_files VALUES ({','.join('?' * 9)})", file_rows)
+            conn.executemany("INSERT INTO commit_tasks VALUES (?, ?, ?, ?)", task_rows)
+            step = per_repo // deploys_per_repo
+            dep_rows, ship_rows, outcome_rows = [], [], []
+            for d in range(deploys_per_repo):
+                last = min((d + 1) * step, per_repo) - 1
+                dep_id = (r - 1) * deploys_per_repo + d + 1
+                at = int(times[last]) + 3_600
+                dep_rows.append((dep_id, r, "tag", f"v{d}", shas[last], "production", at,
+                                 f"v{d}", "success"))
+                ship_rows += [(dep_id, r, shas[k]) for k in range(d * step, last + 1)]
+                failed = d % 9 == 4
+                outcome_rows.append((dep_id, r, "failed" if failed else "success",
+                                     int(d % 9 == 5), int(d == 0),
+                                     at + 7_200 if failed else None, "[]"))
+            conn.executemany(f"INSERT INTO deployments VALUES ({','.join('?' * 9)})", dep_rows)
+            conn.executemany("INSERT INTO deployment_commits VALUES (?, ?, ?)", ship_rows)
+            conn.executemany(f"INSERT INTO deployment_outcomes VALUES ({','.join('?' * 7)})",
+                             outcome_rows)
+            conn.executemany(
+                "INSERT INTO pull_requests (repo_id, number, source, opened_at, merged_at)"
+                " VALUES (?, ?, 'git', ?, ?)",
+                [(r, i, int(times[i]) - 20_000, int(times[i])) for i in range(0, per_repo, 5)],
+            )
+            conn.executemany(
+                "INSERT INTO coverage_reports VALUES (?, ?, '', 'lcov', ?, ?, NULL, NULL)",
+                [(r, int(START.timestamp()) + w * 7 * DAY, 800 + w, 1000) for w in range(104)],
+            )
+    with write_transaction(conn):
+        conn.executemany(
+            "INSERT INTO incidents (workspace_id, key, opened_at, resolved_at, repo_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(ctx.workspace.id, f"INC-{k}", int(START.timestamp()) + k * 3 * DAY,
+              int(START.timestamp()) + k * 3 * DAY + 7_200, 1 + k % repos) for k in range(240)],
+        )
+    from devintel_cli.store.history import refresh_figures
+
+    with write_transaction(conn):
+        for r in range(1, repos + 1):
+            refresh_figures(conn, r)  # what a sync's final transaction does
+    conn.execute("ANALYZE")
+    conn.close()
+    ctx.close()
+
+
+def timed(label: str, fn, rows: list) -> None:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - start
+    rows.append((label, elapsed))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=1_000_000)
+    parser.add_argument("--repos", type=int, default=50)
+    parser.add_argument("--deployments", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, help="build into (or reuse) this directory")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="devintel-query-"))
+    try:
+        if not (root / "devintel.db").exists():
+            start = time.perf_counter()
+            build(root, args.commits, args.repos, args.deployments)
+            print(f"built {args.commits:,} commits / {args.deployments:,} deployments in "
+                  f"{time.perf_counter() - start:.0f} s ({root})")
+        os.environ["DEVINTEL_HOME"] = str(root)
+        from devintel_cli.metrics.buckets import Granularity
+        from devintel_cli.metrics.catalog import Metric
+        from devintel_cli.reporting import default_range, resolve_scope, series
+        from devintel_cli.repositories import list_summaries
+        from devintel_cli.scorecards import health_report, scorecard_report
+        from devintel_cli.workspace import open_context
+
+        ctx = open_context()
+        scope = resolve_scope(ctx)
+        start, end = default_range(None, None, END)
+        rows: list = []
+        for metric in Metric:
+            for grain in Granularity:
+                timed(f"metrics {metric} --granularity {grain}", lambda m=metric, g=grain: series(
+                    ctx, m, scope, start=start, end=end, granularity=g, tz="UTC", as_of=END),
+                    rows)
+        timed("scorecard (28 d)", lambda: scorecard_report(ctx, scope, as_of=END,
+                                                           window_days=28), rows)
+        timed("health (28 d)", lambda: health_report(ctx, scope, as_of=END, window_days=28), rows)
+        timed("repo list", lambda: list_summaries(ctx), rows)
+        devintel = shutil.which("devintel") or str(Path(sys.executable).parent / "devintel")
+        for command in (["metrics", "cycle_time", "--as-of", "2026-06-01"],
+                        ["scorecard", "--as-of", "2026-06-01"], ["repo", "list", "--json"],
+                        ["--help"]):
+            timed("whole command: devintel " + " ".join(command), lambda c=command: subprocess.run(
+                [devintel, *c], check=True, capture_output=True), rows)
+        width = max(len(label) for label, _ in rows)
+        worst = max(rows, key=lambda row: row[1])
+        for label, elapsed in rows:
+            print(f"{label:<{width}}  {elapsed * 1000:8.1f} ms  {elapsed:5.2f}x of 1 s")
+        print(f"slowest: {worst[0]} {worst[1]:.2f} s")
+        return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Risk (§10) for a scope, as of a moment: load each repository's rows for the window from the
+store, run the pure detectors of ``scoring.risk``, and build the report model.
+
+Every figure is per repository (a factor names the repository it is about) except open
+incidents, which belong to a repository, a service line or the workspace.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from . import paths
+from .config import read_config
+from .metrics.catalog import Metric
+from .reporting import Scope
+from .scorecards import MetricWindow, load_bands, metric_windows
+from .scoring import risk as rules
+from .store import activity
+from .store.delivery import load_pull_requests
+from .store.records import RepositoryRow
+from .timeutil import parse_iso
+from .workspace import Context
+
+DEFAULT_WINDOW_DAYS = 90
+
+
+def load_thresholds(ctx: Context) -> rules.RiskThresholds:
+    """``[risk]`` of ``devintel.toml`` over the defaults."""
+    data = read_config(paths.config_path(ctx.state_dir))
+    if "risk" in data:
+        return rules.RiskThresholds.from_mapping(data["risk"])
+    return rules.DEFAULT_THRESHOLDS
+
+
+def _dt(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _window_input(window: MetricWindow) -> rules.MetricWindowInput:
+    return rules.MetricWindowInput(
+        value=window.current.value,
+        previous_value=window.previous.value,
+        weekly_values=window.weekly,
+        numerator=window.current.numerator,
+        denominator=window.current.denominator,
+    )
+
+
+def repository_activity(
+    ctx: Context, scope: Scope, repo: RepositoryRow, *, as_of: datetime, window_days: int
+) -> rules.RepositoryActivity:
+    """One repository's rows for [as_of − window, as_of)."""
+    conn = ctx.conn
+    start = as_of - timedelta(days=window_days)
+    single = Scope(
+        scope.workspace_id,
+        None,
+        repo,
+        (repo,),
+        tuple(line for line in scope.lines if line.id == repo.service_line_id),
+    )
+    windows = metric_windows(
+        ctx,
+        single,
+        as_of=as_of,
+        window_days=window_days,
+        metrics=(Metric.CHANGE_FAILURE_RATE, Metric.TEST_COVERAGE),
+    )
+    return rules.RepositoryActivity(
+        repository=repo.name,
+        last_synced_at=parse_iso(repo.last_synced_at) if repo.last_synced_at else None,
+        file_changes=[
+            rules.FileAuthorChanges(path, author, changes, lines or 0)
+            for path, author, changes, lines in activity.file_author_counts(
+                conn, repo.id, start, as_of
+            )
+        ],
+        author_commits=activity.author_commit_counts(conn, [repo.id], start, as_of),
+        commit_sizes=[
+            rules.CommitSize(sha, subject, lines, is_root)
+            for sha, subject, lines, is_root in activity.commit_change_sizes(
+                conn, repo.id, start, as_of
+            )
+        ],
+        pull_request_sizes=[
+            rules.PullRequestSize(number, title, lines)
+            for number, title, lines in activity.pull_request_sizes(conn, repo.id, start, as_of)
+        ],
+        merged_pull_requests=load_pull_requests(conn, [repo.id], start, as_of),
+        open_pull_requests=[
+            rules.OpenPullRequest(number, title, _dt(opened))
+            for number, title, opened in activity.open_pull_requests(conn, repo.id, as_of)
+        ],
+        commit_local_times=activity.commit_local_times(conn, [repo.id], start, as_of),
+        change_failure_rate=_window_input(windows[Metric.CHANGE_FAILURE_RATE]),
+        test_coverage=_window_input(windows[Metric.TEST_COVERAGE]),
+    )
+
+
+def scope_incidents(ctx: Context, scope: Scope, *, as_of: datetime) -> list[rules.OpenIncident]:
+    """Incidents open at ``as_of`` that belong to the scope: all of the workspace's for the
+    workspace; a line's own and its repositories' for a line; a repository's own for it."""
+    names = {r.id: r.name for r in scope.repositories}
+    line_ids = {scope.line.id} if scope.line else set()
+    whole_workspace = scope.line is None and scope.repository is None
+    incidents = []
+    for key, title, severity, opened, repo_id, line_id in activity.unresolved_incidents(
+        ctx.conn, scope.workspace_id, as_of
+    ):
+        if not (whole_workspace or repo_id in names or (line_id and line_id in line_ids)):
+            continue
+        repository = names.get(repo_id) if repo_id is not None else None
+        if repo_id is not None and repository is None:  # a repository outside this workspace
+            continue
+        incidents.append(
+            rules.OpenIncident(
+                key=key,
+                title=title,
+                severity=severity,
+                opened_at=_dt(opened),
+                repository=repository,
+                service_line_id=line_id,
+            )
+        )
+    return incidents
+
+
+def risk_factors(
+    ctx: Context,
+    scope: Scope,
+    *,
+    as_of: datetime,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    thresholds: rules.RiskThresholds | None = None,
+) -> list[rules.RiskFactor]:
+    """Every factor of the scope, sorted (most severe first)."""
+    t = thresholds or load_thresholds(ctx)
+    bands = load_bands(ctx)
+    factors: list[rules.RiskFactor] = []
+    for repo in scope.repositories:
+        factors += rules.repository_risks(
+            repository_activity(ctx, scope, repo, as_of=as_of, window_days=window_days),
+            as_of=as_of,
+            window_days=window_days,
+            thresholds=t,
+            bands=bands,
+        )
+    factors += rules.unresolved_incidents(scope_incidents(ctx, scope, as_of=as_of), as_of, t)
+    return rules.sort_factors(factors)
+
+
+def risk_report(  # type: ignore[no-untyped-def]
+    ctx: Context, scope: Scope, *, as_of: datetime, window_days: int = DEFAULT_WINDOW_DAYS
+):
+    """The §10 report model: score, level, factors, and the per-category points."""
+    from .models import RiskCategoryOut, RiskFactorOut, RiskOut
+    from .timeutil import iso_z
+
+    factors = risk_factors(ctx, scope, as_of=as_of, window_days=window_days)
+    score = rules.risk_score(factors)
+    return RiskOut(
+        workspace_id=scope.workspace_id,
+        service_line_id=scope.line.id if scope.line else None,
+        repository=scope.repository.name if scope.repository else None,
+        computed_at=iso_z(as_of),
+        window_days=window_days,
+        risk_score=score,
+        risk_level=str(rules.risk_level(score)),
+        factors=[
+            RiskFactorOut(
+                id=f.id,
+                category=str(f.category),
+                severity=str(f.severity),
+                title=f.title,
+                detail=f.detail,
+                evidence=f.evidence,
+                repository=f.repository,
+                service_line_id=f.service_line_id,
+                recommended_action=f.recommended_action,
+                points=f.points,
+            )
+            for f in factors
+        ],
+        categories=[
+            RiskCategoryOut(category=str(category), factors=count, points=points)
+            for category, (count, points) in rules.category_points(factors).items()
+        ],
+    )
