@@ -498,3 +498,14 @@ class RiskOut(ScopedOut):
     risk_level: str
     factors: list[RiskFactorOut]
     categories: list[RiskCategoryOut]
+
+
+class ImportOut(Model):
+    """What ``devintel import …`` did: records read, and how many were new or changed."""
+
+    kind: str
+    file: str
+    records: int
+    created: int
+    updated: int
+    unchanged: int

@@ -131,6 +131,7 @@ def _register() -> None:
     from . import (
         alerts,
         deployments,
+        imports,
         integrations,
         lines,
         metrics,
@@ -144,6 +145,7 @@ def _register() -> None:
     metrics.register(app)
     reports.register(app)
     app.add_typer(deployments.app, name="deployments")
+    app.add_typer(imports.app, name="import")
     app.add_typer(integrations.app, name="integrations")
     app.add_typer(lines.app, name="lines")
     app.add_typer(repos.app, name="repo")

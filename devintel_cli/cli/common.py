@@ -149,6 +149,16 @@ def parse_moment(text: str | None, flag: str):  # type: ignore[no-untyped-def]
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def parse_instant(text: str | None, flag: str):  # type: ignore[no-untyped-def]
+    """Like :func:`parse_moment`, but a date means its midnight (UTC): an instant."""
+    from datetime import UTC, date, datetime
+
+    moment = parse_moment(text, flag)
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    return moment
+
+
 def as_of_moment(text: str | None):  # type: ignore[no-untyped-def]
     """``--as-of``: the moment reports are computed at; a date means the end of that day."""
     from datetime import UTC, date, datetime, timedelta

@@ -46,17 +46,13 @@ def record(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Record a deployment (the step a CI pipeline runs after it deploys)."""
-    from datetime import UTC, datetime
-
     from ..delivery import record_deployment
     from ..repositories import resolve
     from ..timeutil import utc_now
-    from .common import parse_moment, warn, workspace_context
+    from .common import parse_instant, warn, workspace_context
 
     out = output_format(fmt, as_json)
-    moment = parse_moment(at, "--at") or utc_now()
-    if not isinstance(moment, datetime):
-        moment = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    moment = parse_instant(at, "--at") or utc_now()
     with workspace_context(workspace) as ctx:
         target = resolve(ctx, repo)
         recorded = record_deployment(
