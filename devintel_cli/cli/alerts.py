@@ -5,7 +5,6 @@ real current time, records transitions, queues notifications and delivers the ou
 ``--exit-code`` makes a firing alert exit 1.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -5,7 +5,6 @@ result. Errors raised by the core are turned into a one-line message on stderr a
 exit code the spec names; anything unexpected is a bug: one line plus a crash report file.
 """
 
-from __future__ import annotations
 
 import os
 import sys

@@ -1,6 +1,5 @@
 """``devintel deployments record/list``."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

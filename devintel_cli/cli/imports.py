@@ -1,6 +1,5 @@
 """``devintel import coverage|incidents|prs|tasks|deployments FILE``."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """``devintel integrations add/list``: source-control hosts and where their tokens are."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

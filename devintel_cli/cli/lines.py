@@ -1,6 +1,5 @@
 """``devintel lines create/list/show/delete``: service lines (a product or team's repos)."""
 
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated

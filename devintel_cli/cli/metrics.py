@@ -1,6 +1,5 @@
 """``devintel metrics METRIC``: a metric as a time series (§4, §5)."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """``devintel scorecard``, ``health`` and ``benchmarks``: reports over a window."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """``devintel repo add/list/sync/remove``."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """``devintel init`` and ``devintel demo``."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

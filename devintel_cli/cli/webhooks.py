@@ -3,7 +3,6 @@
 A webhook's signing secret is printed once, by ``add``; URLs are always shown redacted.
 """
 
-from __future__ import annotations
 
 from typing import Annotated
 
