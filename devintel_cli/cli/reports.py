@@ -1,6 +1,5 @@
 """``devintel scorecard``, ``health`` and ``benchmarks``: reports over a window."""
 
-
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +39,19 @@ def window_days(text: str) -> int:
     return int(text[:-1]) * units[text[-1]]
 
 
+def _build_report(build, *, workspace, line, repo, window, as_of):  # type: ignore[no-untyped-def]
+    """What every report command does before rendering: parse the window and the as-of
+    moment, open the workspace, resolve the scope, call ``build(ctx, scope, as_of=,
+    window_days=)``."""
+    from ..reporting import resolve_scope
+    from .common import as_of_moment, workspace_context
+
+    days = window_days(window)
+    now = as_of_moment(as_of)
+    with workspace_context(workspace) as ctx:
+        return build(ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, window_days=days)
+
+
 def scorecard(
     line: LineOption = None,
     repo: RepoOption = None,
@@ -57,19 +69,15 @@ def scorecard(
     from ..errors import CheckFailed, UsageError
     from ..render import Format, to_json
     from ..render.reports import scorecard_csv, scorecard_markdown, scorecard_table
-    from ..reporting import resolve_scope
     from ..scorecards import scorecard_report
-    from .common import as_of_moment, use_color, workspace_context
+    from .common import use_color
 
     out = output_format(fmt, as_json)
-    days = window_days(window)
     if fail_under is not None and not 0 <= fail_under <= 100:
         raise UsageError("--fail-under takes a score from 0 to 100")
-    now = as_of_moment(as_of)
-    with workspace_context(workspace) as ctx:
-        card = scorecard_report(
-            ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, window_days=days
-        )
+    card = _build_report(
+        scorecard_report, workspace=workspace, line=line, repo=repo, window=window, as_of=as_of
+    )
     renderers = {
         Format.JSON: lambda: to_json(card),
         Format.MARKDOWN: lambda: scorecard_markdown(card),
@@ -96,17 +104,12 @@ def health(
     """Health 0–100 by dimension, with context and what data is missing (§7)."""
     from ..render import Format, to_json
     from ..render.reports import health_csv, health_text
-    from ..reporting import resolve_scope
     from ..scorecards import health_report
-    from .common import as_of_moment, workspace_context
 
     out = output_format(fmt, as_json)
-    days = window_days(window)
-    now = as_of_moment(as_of)
-    with workspace_context(workspace) as ctx:
-        report = health_report(
-            ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, window_days=days
-        )
+    report = _build_report(
+        health_report, workspace=workspace, line=line, repo=repo, window=window, as_of=as_of
+    )
     if out is Format.JSON:
         emit(to_json(report))
     elif out is Format.CSV:
@@ -131,23 +134,17 @@ def benchmarks(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Your values against reference distributions: percentile, assessment, DORA tier (§8)."""
+    from functools import partial
+
     from ..render import Format, to_json
-    from ..reporting import resolve_scope
     from ..scorecards import benchmarks_report
-    from .common import as_of_moment, emit_items, workspace_context
+    from .common import emit_items
 
     out = output_format(fmt, as_json)
-    days = window_days(window)
-    now = as_of_moment(as_of)
-    with workspace_context(workspace) as ctx:
-        report = benchmarks_report(
-            ctx,
-            resolve_scope(ctx, line=line, repo=repo),
-            as_of=now,
-            window_days=days,
-            reference_file=reference,
-            profile_name=profile,
-        )
+    build = partial(benchmarks_report, reference_file=reference, profile_name=profile)
+    report = _build_report(
+        build, workspace=workspace, line=line, repo=repo, window=window, as_of=as_of
+    )
     if out is Format.JSON:
         emit(to_json(report))
         return
@@ -163,7 +160,7 @@ def benchmarks(
             "dora_tier",
             "cohort",
         ),
-        title=f"Benchmarks (last {days} days, profile {report.profile})",
+        title=f"Benchmarks (last {report.window_days} days, profile {report.profile})",
     )
     if report.profile_caveat and out is Format.TABLE:
         from .common import info
@@ -188,19 +185,15 @@ def risk(
     from ..errors import CheckFailed, UsageError
     from ..render import Format, to_json
     from ..render.risk import risk_csv, risk_markdown, risk_table
-    from ..reporting import resolve_scope
     from ..risk import risk_report
-    from .common import as_of_moment, use_color, workspace_context
+    from .common import use_color
 
     out = output_format(fmt, as_json)
-    days = window_days(window)
     if fail_above is not None and not 0 <= fail_above <= 100:
         raise UsageError("--fail-above takes a score from 0 to 100")
-    now = as_of_moment(as_of)
-    with workspace_context(workspace) as ctx:
-        report = risk_report(
-            ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, window_days=days
-        )
+    report = _build_report(
+        risk_report, workspace=workspace, line=line, repo=repo, window=window, as_of=as_of
+    )
     renderers = {
         Format.JSON: lambda: to_json(report),
         Format.MARKDOWN: lambda: risk_markdown(report),
