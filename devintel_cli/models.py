@@ -103,9 +103,9 @@ class SeriesPointOut(BaseModel):
         return {k: v for k, v in data.items() if v is not None or k == "value"}
 
 
-class ScopedOut(BaseModel):
-    """A report about a workspace, a line or a repository: ``service_line_id`` and
-    ``repository`` appear only when the report is scoped to one (§5 "when scoped")."""
+class OmitsUnscoped(BaseModel):
+    """``service_line_id`` and ``repository`` appear in the JSON only when set: a report
+    or a factor names a line or a repository only when it is about one (§5 "when scoped")."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -118,15 +118,18 @@ class ScopedOut(BaseModel):
         return data
 
 
-class MetricSeriesOut(ScopedOut):
-    """``devintel metrics`` (§5 seed shape), plus why values are absent (``reasons``)."""
+class ScopedOut(OmitsUnscoped):
+    """A report about a workspace, a line or a repository."""
 
-    model_config = ConfigDict(frozen=True)
-
-    metric: str
     workspace_id: str
     service_line_id: str | None = None
     repository: str | None = None
+
+
+class MetricSeriesOut(ScopedOut):
+    """``devintel metrics`` (§5 seed shape), plus why values are absent (``reasons``)."""
+
+    metric: str
     unit: str
     granularity: str
     series: list[SeriesPointOut]
@@ -193,11 +196,6 @@ class MissingMetricOut(Model):
 class ScorecardOut(ScopedOut):
     """``devintel scorecard`` (§6 seed shape plus the window and what lacks data)."""
 
-    model_config = ConfigDict(frozen=True)
-
-    workspace_id: str
-    service_line_id: str | None = None
-    repository: str | None = None
     computed_at: str
     window_days: int
     overall_score: int | None
@@ -230,11 +228,6 @@ class HealthContextOut(Model):
 class HealthOut(ScopedOut):
     """``devintel health`` (§7)."""
 
-    model_config = ConfigDict(frozen=True)
-
-    workspace_id: str
-    service_line_id: str | None = None
-    repository: str | None = None
     computed_at: str
     window_days: int
     score: int | None
@@ -457,11 +450,9 @@ class ApplyActionOut(Model):
 # --- risk (§10) ----------------------------------------------------------------------------
 
 
-class RiskFactorOut(ScopedOut):
+class RiskFactorOut(OmitsUnscoped):
     """One risk factor (§10 fields), plus the points it adds before the category cap.
     ``repository`` or ``service_line_id`` says what it is about (neither: the workspace)."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     category: str
@@ -487,11 +478,6 @@ class RiskCategoryOut(Model):
 class RiskOut(ScopedOut):
     """``devintel risk`` (§10 shape), plus the window and the per-category breakdown."""
 
-    model_config = ConfigDict(frozen=True)
-
-    workspace_id: str
-    service_line_id: str | None = None
-    repository: str | None = None
     computed_at: str
     window_days: int
     risk_score: int
