@@ -15,6 +15,7 @@ from .ingest.parse import BotMatcher
 from .store import delivery as delivery_store
 from .store import imported as store
 from .store.db import write_transaction
+from .store.repositories import list_repositories
 from .store.records import RepositoryRow, ServiceLineRow
 from .timeutil import iso_z
 from .workspace import Context, get_line
@@ -53,6 +54,19 @@ def _line(ctx: Context, name: str, *, where: str) -> ServiceLineRow:
         return get_line(ctx, name)
     except NotFoundError:
         raise InputFileError(f"{where}: unknown service line {name!r}") from None
+
+
+def _attribution(
+    repository: RepositoryRow | None, line: ServiceLineRow | None
+) -> dict[str, object]:
+    """What an incident or task is about: its repository, and its line — the one named,
+    else the repository's own."""
+    return {
+        "repo_id": repository.id if repository else None,
+        "service_line_id": line.id
+        if line
+        else (repository.service_line_id if repository else None),
+    }
 
 
 def import_coverage(
@@ -141,16 +155,14 @@ def import_incidents(
                         "severity": record.severity,
                         "opened_at": _epoch(record.opened_at),
                         "resolved_at": _epoch(record.resolved_at),
-                        "repo_id": repository.id if repository else None,
-                        "service_line_id": service_line.id
-                        if service_line
-                        else (repository.service_line_id if repository else None),
+                        **_attribution(repository, service_line),
                     },
                 )
             ] += 1
         if result.outcomes[store.CREATED] or result.outcomes[store.UPDATED]:
-            for repo_id in store.repos_of_incidents(ctx.conn, ctx.workspace.id):
-                rederive(ctx.conn, repo_id, ctx.workspace.id)
+            # an incident can fail any repository's deployment (within 24 h, §4)
+            for repository in list_repositories(ctx.conn, ctx.workspace.id):
+                rederive(ctx.conn, repository.id, ctx.workspace.id)
     return result
 
 
@@ -206,10 +218,7 @@ def import_tasks(
                         "status": r.status,
                         "created_at": _epoch(r.created_at),
                         "completed_at": _epoch(r.completed_at),
-                        "repo_id": target.id if target else None,
-                        "service_line_id": line_row.id
-                        if line_row
-                        else (target.service_line_id if target else None),
+                        **_attribution(target, line_row),
                     },
                 )
             ] += 1

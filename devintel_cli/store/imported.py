@@ -4,7 +4,7 @@ natural key so re-importing a file changes nothing. Each upsert says what it did
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 #: what an upsert did with one record
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -69,10 +69,3 @@ def commit_time(conn: sqlite3.Connection, repo_id: int, sha: str) -> int | None:
         "SELECT committer_time FROM commits WHERE repo_id = ? AND sha = ?", (repo_id, sha)
     ).fetchone()
     return row[0] if row else None
-
-
-def repos_of_incidents(conn: sqlite3.Connection, workspace_id: str) -> Sequence[int]:
-    return [
-        r[0]
-        for r in conn.execute("SELECT id FROM repositories WHERE workspace_id = ?", (workspace_id,))
-    ]
