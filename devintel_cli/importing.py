@@ -15,8 +15,8 @@ from .ingest.parse import BotMatcher
 from .store import delivery as delivery_store
 from .store import imported as store
 from .store.db import write_transaction
-from .store.repositories import list_repositories
 from .store.records import RepositoryRow, ServiceLineRow
+from .store.repositories import list_repositories
 from .timeutil import iso_z
 from .workspace import Context, get_line
 
