@@ -14,9 +14,9 @@ from pathlib import Path
 
 from . import paths
 from .config import read_config
-from .metrics.buckets import Granularity, make_buckets
+from .metrics.buckets import Granularity, make_buckets, window_bucket
 from .metrics.catalog import CATALOG, Metric
-from .metrics.series import compute_values, compute_window
+from .metrics.series import compute_values
 from .metrics.values import MetricValue
 from .reporting import Scope, load_inputs
 from .scoring.bands import DEFAULT_BANDS, Bands
@@ -82,10 +82,14 @@ def metric_windows(
     earliest = min(as_of - 2 * window, as_of - timedelta(weeks=lookback_weeks))
     inputs = load_inputs(ctx, scope, metrics, earliest, as_of, as_of=as_of)
     weeks = make_buckets(as_of - timedelta(weeks=lookback_weeks), as_of, Granularity.WEEKLY)
+    # the two windows are contiguous buckets: one pass over the rows computes both
+    windows = [
+        window_bucket(as_of - 2 * window, as_of - window),
+        window_bucket(as_of - window, as_of),
+    ]
     result = {}
     for metric in metrics:
-        current = compute_window(metric, as_of - window, as_of, inputs)
-        previous = compute_window(metric, as_of - 2 * window, as_of - window, inputs)
+        previous, current = compute_values(metric, windows, inputs)
         weekly = tuple(v.value for v in compute_values(metric, weeks, inputs))
         result[metric] = MetricWindow(metric, current, previous, weekly[-lookback_weeks:])
     return result

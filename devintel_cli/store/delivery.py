@@ -188,17 +188,21 @@ def shipped_counts(conn: sqlite3.Connection, repo_ids: Sequence[int]) -> dict[in
 def load_shipped_commits(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
 ) -> list[ShippedCommitRow]:
-    """Commits first shipped by deployments deployed in ``[start, end)``."""
+    """Commits first shipped by deployments deployed in ``[start, end)`` — only those cycle
+    time can use: merges, bots and a baseline deployment's commits are left out here, in
+    SQL (the metric would drop them anyway; at a million commits the rows are the cost)."""
     if not repo_ids:
         return []
     rows = conn.execute(
-        "SELECT dc.deployment_id, dc.sha, c.author_time, c.is_merge, c.is_bot"
+        "SELECT dc.deployment_id, dc.sha, c.author_time"
         " FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id"
         " JOIN commits c ON c.repo_id = dc.repo_id AND c.sha = dc.sha"
-        f" WHERE d.repo_id IN {_in(repo_ids)} AND d.deployed_at >= ? AND d.deployed_at < ?",
+        " LEFT JOIN deployment_outcomes o ON o.deployment_id = d.id"
+        f" WHERE d.repo_id IN {_in(repo_ids)} AND d.deployed_at >= ? AND d.deployed_at < ?"
+        " AND c.is_merge = 0 AND c.is_bot = 0 AND coalesce(o.is_baseline, 0) = 0",
         (_epoch(start), _epoch(end)),
     )
-    return [ShippedCommitRow(r[0], r[1], _dt(r[2]), bool(r[3]), bool(r[4])) for r in rows]  # type: ignore[arg-type]
+    return [ShippedCommitRow(r[0], r[1], _dt(r[2]), False, False) for r in rows]  # type: ignore[arg-type]
 
 
 # --- code ---------------------------------------------------------------------------------
