@@ -30,10 +30,6 @@ class RefSnapshot:
     refs: tuple[tuple[str, str, str], ...]
     tags: tuple[TagInfo, ...]
 
-    @property
-    def as_dict(self) -> dict[str, str]:
-        return {name: target for name, target, _ in self.refs}
-
     def counted_tips(self) -> set[str]:
         """Commits whose history counts: branch tips and peeled tag targets (not PR heads)."""
         tips = {target for _, target, kind in self.refs if kind == "branch"}
@@ -50,9 +46,24 @@ class RefSnapshot:
         return heads
 
 
+def ref_targets(repo: pygit2.Repository) -> dict[str, str]:
+    """Every counted ref's direct target, without peeling anything: the cheap comparison
+    that decides whether a sync has anything to do (1,000 tags are peeled only if not)."""
+    return {name: target for name, target, _ in _list_refs(repo)}
+
+
 def read_refs(repo: pygit2.Repository) -> RefSnapshot:
+    refs = _list_refs(repo)
+    tags = [
+        _tag_info(repo, name[len(TAG_PREFIX):], target)
+        for name, target, kind in refs
+        if kind == "tag"
+    ]
+    return RefSnapshot(tuple(refs), tuple(tags))
+
+
+def _list_refs(repo: pygit2.Repository) -> list[tuple[str, str, str]]:
     refs: list[tuple[str, str, str]] = []
-    tags: list[TagInfo] = []
     for name in sorted(repo.references):
         if name.startswith(BRANCH_PREFIX):
             kind = "branch"
@@ -62,12 +73,8 @@ def read_refs(repo: pygit2.Repository) -> RefSnapshot:
             kind = "pull"
         else:
             continue
-        reference = repo.references[name].resolve()
-        target = str(reference.target)
-        refs.append((name, target, kind))
-        if kind == "tag":
-            tags.append(_tag_info(repo, name[len(TAG_PREFIX) :], target))
-    return RefSnapshot(tuple(refs), tuple(tags))
+        refs.append((name, str(repo.references[name].resolve().target), kind))
+    return refs
 
 
 def _tag_info(repo: pygit2.Repository, name: str, target: str) -> TagInfo:

@@ -34,7 +34,7 @@ from . import mirror, parse
 from .gitlog import stream_commits
 from .pulls import PullCandidate, estimate_pull_requests
 from .records import CommitRecord
-from .refs import RefSnapshot, read_refs
+from .refs import RefSnapshot, read_refs, ref_targets
 
 #: commits per write transaction: bounds memory and how long other writers wait
 #: (``DEVINTEL_INGEST_BATCH`` overrides it: a tuning knob, also used by the crash tests)
@@ -78,10 +78,9 @@ def sync_repository(
     if outcome.pull_warning:
         result.warnings.append(outcome.pull_warning)
     git_repo = mirror.open_mirror(mirror_path)
-    snapshot = read_refs(git_repo)
     now = iso_z(utc_now())
 
-    if repo.sync_state == "ok" and snapshot.as_dict == history.stored_refs(conn, repo.id):
+    if repo.sync_state == "ok" and ref_targets(git_repo) == history.stored_refs(conn, repo.id):
         result.noop = True
         with write_transaction(conn):
             history.set_sync_state(
@@ -89,6 +88,7 @@ def sync_repository(
             )
         return result
 
+    snapshot = read_refs(git_repo)
     new_tips = snapshot.counted_tips()
     old_tips = history.counted_tips(conn, repo.id)
     full_reconcile = repo.sync_state == "partial" or any(t not in git_repo for t in old_tips)
