@@ -40,16 +40,18 @@ def build(root: Path, commits: int, repos: int, deployments: int) -> None:
     per_repo = commits // repos
     deploys_per_repo = deployments // repos
     with write_transaction(conn):
-        conn.execute("INSERT INTO integrations VALUES ('INT-26-000001', ?, 'local', 'local',"
-                     " NULL, NULL, '2026-01-01T00:00:00Z')", (ctx.workspace.id,))
+        conn.execute(
+            "INSERT INTO integrations VALUES ('INT-26-000001', ?, 'local', 'local',"
+            " NULL, NULL, '2026-01-01T00:00:00Z')",
+            (ctx.workspace.id,),
+        )
         for r in range(1, repos + 1):
             conn.execute(
                 "INSERT INTO repositories (id, workspace_id, integration_id, name, url,"
                 " mirror_path, service_line_id, default_branch, sync_state, created_at,"
                 " last_synced_at) VALUES (?, ?, 'INT-26-000001', ?, ?, ?, ?, 'main', 'ok',"
                 " '2026-01-01T00:00:00Z', '2026-06-01T00:00:00Z')",
-                (r, ctx.workspace.id, f"org/repo{r}", f"/src/repo{r}", f"/m/{r}.git",
-                 lines[r % 2]),
+                (r, ctx.workspace.id, f"org/repo{r}", f"/src/repo{r}", f"/m/{r}.git", lines[r % 2]),
             )
     for r in range(1, repos + 1):
         times = sorted(START.timestamp() + rng.random() * span for _ in range(per_repo))
@@ -60,19 +62,41 @@ def build(root: Path, commits: int, repos: int, deployments: int) -> None:
             is_merge = int(i % 4 == 3)
             parents = f"{shas[i - 1]}" if i else ""
             add, dele = rng.randrange(1, 60), rng.randrange(0, 30)
-            commit_rows.append((
-                r, sha, parents, f"dev{i % 17}", f"dev{i % 17}@x", t, 60, "dev", "dev@x",
-                t + 600, 60, f"change {i}", is_merge, int(i % 50 == 0),
-                0 if is_merge else add * 2, 0 if is_merge else dele * 2, 0 if is_merge else 2,
-                i if i % 5 == 0 else None, None,
-            ))
+            commit_rows.append(
+                (
+                    r,
+                    sha,
+                    parents,
+                    f"dev{i % 17}",
+                    f"dev{i % 17}@x",
+                    t,
+                    60,
+                    "dev",
+                    "dev@x",
+                    t + 600,
+                    60,
+                    f"change {i}",
+                    is_merge,
+                    int(i % 50 == 0),
+                    0 if is_merge else add * 2,
+                    0 if is_merge else dele * 2,
+                    0 if is_merge else 2,
+                    i if i % 5 == 0 else None,
+                    None,
+                    0 if is_merge else 2 * min(add, dele),
+                    0 if is_merge else 2 * add,
+                    0 if is_merge else 2,
+                )
+            )
             if not is_merge:
-                file_rows += [(r, sha, 0, f"src/f{i % 300}.py", None, add, dele, 0, 0),
-                              (r, sha, 1, f"src/g{i % 200}.py", None, add, dele, 0, 0)]
+                file_rows += [
+                    (r, sha, 0, f"src/f{i % 300}.py", None, add, dele, 0, 0),
+                    (r, sha, 1, f"src/g{i % 200}.py", None, add, dele, 0, 0),
+                ]
             if i % 20 == 0:
                 task_rows.append((r, sha, f"T{r}-{i}", 1))
         with write_transaction(conn):
-            conn.executemany(f"INSERT INTO commits VALUES ({','.join('?' * 19)})", commit_rows)
+            conn.executemany(f"INSERT INTO commits VALUES ({','.join('?' * 22)})", commit_rows)
             conn.executemany(f"INSERT INTO commit_files VALUES ({','.join('?' * 9)})", file_rows)
             conn.executemany("INSERT INTO commit_tasks VALUES (?, ?, ?, ?)", task_rows)
             step = per_repo // deploys_per_repo
@@ -81,17 +105,30 @@ def build(root: Path, commits: int, repos: int, deployments: int) -> None:
                 last = min((d + 1) * step, per_repo) - 1
                 dep_id = (r - 1) * deploys_per_repo + d + 1
                 at = int(times[last]) + 3_600
-                dep_rows.append((dep_id, r, "tag", f"v{d}", shas[last], "production", at,
-                                 f"v{d}", "success"))
-                ship_rows += [(dep_id, r, shas[k]) for k in range(d * step, last + 1)]
+                dep_rows.append(
+                    (dep_id, r, "tag", f"v{d}", shas[last], "production", at, f"v{d}", "success")
+                )
+                ship_rows += [
+                    (dep_id, r, shas[k], int(times[k]), int(k % 4 == 3), int(k % 50 == 0))
+                    for k in range(d * step, last + 1)
+                ]
                 failed = d % 9 == 4
-                outcome_rows.append((dep_id, r, "failed" if failed else "success",
-                                     int(d % 9 == 5), int(d == 0),
-                                     at + 7_200 if failed else None, "[]"))
+                outcome_rows.append(
+                    (
+                        dep_id,
+                        r,
+                        "failed" if failed else "success",
+                        int(d % 9 == 5),
+                        int(d == 0),
+                        at + 7_200 if failed else None,
+                        "[]",
+                    )
+                )
             conn.executemany(f"INSERT INTO deployments VALUES ({','.join('?' * 9)})", dep_rows)
-            conn.executemany("INSERT INTO deployment_commits VALUES (?, ?, ?)", ship_rows)
-            conn.executemany(f"INSERT INTO deployment_outcomes VALUES ({','.join('?' * 7)})",
-                             outcome_rows)
+            conn.executemany("INSERT INTO deployment_commits VALUES (?, ?, ?, ?, ?, ?)", ship_rows)
+            conn.executemany(
+                f"INSERT INTO deployment_outcomes VALUES ({','.join('?' * 7)})", outcome_rows
+            )
             conn.executemany(
                 "INSERT INTO pull_requests (repo_id, number, source, opened_at, merged_at)"
                 " VALUES (?, ?, 'git', ?, ?)",
@@ -105,8 +142,16 @@ def build(root: Path, commits: int, repos: int, deployments: int) -> None:
         conn.executemany(
             "INSERT INTO incidents (workspace_id, key, opened_at, resolved_at, repo_id)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(ctx.workspace.id, f"INC-{k}", int(START.timestamp()) + k * 3 * DAY,
-              int(START.timestamp()) + k * 3 * DAY + 7_200, 1 + k % repos) for k in range(240)],
+            [
+                (
+                    ctx.workspace.id,
+                    f"INC-{k}",
+                    int(START.timestamp()) + k * 3 * DAY,
+                    int(START.timestamp()) + k * 3 * DAY + 7_200,
+                    1 + k % repos,
+                )
+                for k in range(240)
+            ],
         )
     from devintel_cli.store.history import refresh_figures
 
@@ -137,8 +182,10 @@ def main() -> int:
         if not (root / "devintel.db").exists():
             start = time.perf_counter()
             build(root, args.commits, args.repos, args.deployments)
-            print(f"built {args.commits:,} commits / {args.deployments:,} deployments in "
-                  f"{time.perf_counter() - start:.0f} s ({root})")
+            print(
+                f"built {args.commits:,} commits / {args.deployments:,} deployments in "
+                f"{time.perf_counter() - start:.0f} s ({root})"
+            )
         os.environ["DEVINTEL_HOME"] = str(root)
         from devintel_cli.metrics.buckets import Granularity
         from devintel_cli.metrics.catalog import Metric
@@ -153,19 +200,32 @@ def main() -> int:
         rows: list = []
         for metric in Metric:
             for grain in Granularity:
-                timed(f"metrics {metric} --granularity {grain}", lambda m=metric, g=grain: series(
-                    ctx, m, scope, start=start, end=end, granularity=g, tz="UTC", as_of=END),
-                    rows)
-        timed("scorecard (28 d)", lambda: scorecard_report(ctx, scope, as_of=END,
-                                                           window_days=28), rows)
+                timed(
+                    f"metrics {metric} --granularity {grain}",
+                    lambda m=metric, g=grain: series(
+                        ctx, m, scope, start=start, end=end, granularity=g, tz="UTC", as_of=END
+                    ),
+                    rows,
+                )
+        timed(
+            "scorecard (28 d)",
+            lambda: scorecard_report(ctx, scope, as_of=END, window_days=28),
+            rows,
+        )
         timed("health (28 d)", lambda: health_report(ctx, scope, as_of=END, window_days=28), rows)
         timed("repo list", lambda: list_summaries(ctx), rows)
         devintel = shutil.which("devintel") or str(Path(sys.executable).parent / "devintel")
-        for command in (["metrics", "cycle_time", "--as-of", "2026-06-01"],
-                        ["scorecard", "--as-of", "2026-06-01"], ["repo", "list", "--json"],
-                        ["--help"]):
-            timed("whole command: devintel " + " ".join(command), lambda c=command: subprocess.run(
-                [devintel, *c], check=True, capture_output=True), rows)
+        for command in (
+            ["metrics", "cycle_time", "--as-of", "2026-06-01"],
+            ["scorecard", "--as-of", "2026-06-01"],
+            ["repo", "list", "--json"],
+            ["--help"],
+        ):
+            timed(
+                "whole command: devintel " + " ".join(command),
+                lambda c=command: subprocess.run([devintel, *c], check=True, capture_output=True),
+                rows,
+            )
         width = max(len(label) for label, _ in rows)
         worst = max(rows, key=lambda row: row[1])
         for label, elapsed in rows:

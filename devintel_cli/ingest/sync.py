@@ -213,6 +213,23 @@ def _write_batch(
             candidates.append(
                 PullCandidate(pr_number, c.sha, c.parents, c.committer_time, c.author_name)
             )
+        file_rows = [
+            (
+                repo_id,
+                c.sha,
+                seq,
+                f.path,
+                f.old_path,
+                f.additions,
+                f.deletions,
+                int(f.is_binary),
+                int(settings.is_excluded(f.path)),
+            )
+            for seq, f in enumerate(c.files)
+        ]
+        # code churn's per-commit sums over eligible files (not binary, not excluded), kept
+        # on the commit so a churn read never touches commit_files (§13 read budget)
+        eligible = [(row[5], row[6]) for row in file_rows if not row[7] and not row[8]]
         commits.append(
             (
                 repo_id,
@@ -234,22 +251,12 @@ def _write_batch(
                 len(c.files),
                 pr_number,
                 parse.reverted_sha(message),
+                sum(min(added, deleted) for added, deleted in eligible),
+                sum(added for added, _ in eligible),
+                len(eligible),
             )
         )
-        for seq, f in enumerate(c.files):
-            files.append(
-                (
-                    repo_id,
-                    c.sha,
-                    seq,
-                    f.path,
-                    f.old_path,
-                    f.additions,
-                    f.deletions,
-                    int(f.is_binary),
-                    int(settings.is_excluded(f.path)),
-                )
-            )
+        files.extend(file_rows)
         for ref in parse.task_refs(message):
             tasks.append((repo_id, c.sha, ref.key, int(ref.closes)))
     with write_transaction(conn):

@@ -149,7 +149,9 @@ def replace_outcomes(
             ),
         )
         conn.executemany(
-            "INSERT INTO deployment_commits (deployment_id, repo_id, sha) VALUES (?, ?, ?)",
+            "INSERT INTO deployment_commits (deployment_id, repo_id, sha, author_time, is_merge,"
+            " is_bot) SELECT ?, repo_id, sha, author_time, is_merge, is_bot FROM commits"
+            " WHERE repo_id = ? AND sha = ?",
             [(d.deployment_id, repo_id, sha) for sha in d.shipped],
         )
 
@@ -190,16 +192,17 @@ def load_shipped_commits(
 ) -> list[ShippedCommitRow]:
     """Commits first shipped by deployments deployed in ``[start, end)`` — only those cycle
     time can use: merges, bots and a baseline deployment's commits are left out here, in
-    SQL (the metric would drop them anyway; at a million commits the rows are the cost)."""
+    SQL (the metric would drop them anyway; at a million commits the rows are the cost).
+    The commit facts are copied into ``deployment_commits`` at derivation time, so this
+    reads two clustered ranges and never looks commits up one by one."""
     if not repo_ids:
         return []
     rows = conn.execute(
-        "SELECT dc.deployment_id, dc.sha, c.author_time"
+        "SELECT dc.deployment_id, dc.sha, dc.author_time"
         " FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id"
-        " JOIN commits c ON c.repo_id = dc.repo_id AND c.sha = dc.sha"
         " LEFT JOIN deployment_outcomes o ON o.deployment_id = d.id"
         f" WHERE d.repo_id IN {_in(repo_ids)} AND d.deployed_at >= ? AND d.deployed_at < ?"
-        " AND c.is_merge = 0 AND c.is_bot = 0 AND coalesce(o.is_baseline, 0) = 0",
+        " AND dc.is_merge = 0 AND dc.is_bot = 0 AND coalesce(o.is_baseline, 0) = 0",
         (_epoch(start), _epoch(end)),
     )
     return [ShippedCommitRow(r[0], r[1], _dt(r[2]), False, False) for r in rows]  # type: ignore[arg-type]
@@ -211,17 +214,15 @@ def load_shipped_commits(
 def load_churn(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
 ) -> list[CommitChurnRow]:
-    """Per-commit churn sums of non-merge, non-bot commits authored in the window; binary
-    and excluded (vendored, generated, lock) files left out (§3, §4)."""
+    """Per-commit churn sums of non-merge, non-bot commits authored in the window (binary
+    and excluded files were left out at ingestion, §3/§4): one covering-index range scan."""
     if not repo_ids:
         return []
     rows = conn.execute(
-        "SELECT c.repo_id, c.sha, sum(min(f.additions, f.deletions)), sum(f.additions),"
-        " count(*), c.author_time"
-        " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
-        f" WHERE c.repo_id IN {_in(repo_ids)} AND c.author_time >= ? AND c.author_time < ?"
-        " AND c.is_merge = 0 AND c.is_bot = 0 AND f.is_binary = 0 AND f.is_excluded = 0"
-        " GROUP BY c.repo_id, c.sha",
+        "SELECT repo_id, sha, churn_modified, churn_added, churn_files, author_time"
+        " FROM commits INDEXED BY commits_by_author_time"
+        f" WHERE repo_id IN {_in(repo_ids)} AND author_time >= ? AND author_time < ?"
+        " AND is_merge = 0 AND is_bot = 0 AND churn_files > 0",
         (_epoch(start), _epoch(end)),
     )
     return [CommitChurnRow(r[0], r[1], r[2], r[3], r[4], _dt(r[5])) for r in rows]  # type: ignore[arg-type]

@@ -30,6 +30,9 @@ COMMIT_COLUMNS = (
     "files_changed",
     "pr_number",
     "reverted_sha",
+    "churn_modified",
+    "churn_added",
+    "churn_files",
 )
 FILE_COLUMNS = (
     "repo_id",

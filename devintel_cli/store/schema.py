@@ -102,9 +102,14 @@ CREATE TABLE commits (
     files_changed INTEGER NOT NULL,
     pr_number INTEGER,
     reverted_sha TEXT,
+    churn_modified INTEGER NOT NULL,
+    churn_added INTEGER NOT NULL,
+    churn_files INTEGER NOT NULL,
     PRIMARY KEY (repo_id, sha)
 ) WITHOUT ROWID;
-CREATE INDEX commits_by_author_time ON commits (repo_id, author_time);
+-- covers code churn's reads (the primary key columns ride along in every index)
+CREATE INDEX commits_by_author_time
+    ON commits (repo_id, author_time, is_merge, is_bot, churn_modified, churn_added, churn_files);
 
 CREATE TABLE commit_files (
     repo_id INTEGER NOT NULL,
@@ -170,6 +175,9 @@ CREATE TABLE deployment_commits (
     deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
     repo_id INTEGER NOT NULL,
     sha TEXT NOT NULL,
+    author_time INTEGER NOT NULL,
+    is_merge INTEGER NOT NULL,
+    is_bot INTEGER NOT NULL,
     PRIMARY KEY (deployment_id, sha)
 ) WITHOUT ROWID;
 CREATE INDEX deployment_commits_by_repo ON deployment_commits (repo_id, sha);
