@@ -130,6 +130,49 @@ def sync(ctx: Context, repo: RepositoryRow, *, progress: Progress | None = None)
     )
 
 
+#: ``repo config`` leaves a setting alone when its flag is not given
+UNCHANGED = object()
+
+
+def configure(
+    ctx: Context,
+    repo: RepositoryRow,
+    *,
+    line: object = UNCHANGED,
+    deploy_tags: object = UNCHANGED,
+    deploy_branch: object = UNCHANGED,
+    environment: object = UNCHANGED,
+) -> tuple[RepositoryRow, list[str]]:
+    """Change a repository's service line or deployment settings. Deployment settings take
+    effect at once: deployments are detected again from the mirror and re-derived."""
+    from .ingest.sync import redetect_deployments
+
+    values: dict[str, object] = {}
+    if line is not UNCHANGED:
+        values["service_line_id"] = get_line(ctx, str(line)).id if line else None
+    if deploy_tags is not UNCHANGED:
+        if deploy_tags:
+            _check_regex(str(deploy_tags), "--deploy-tags")
+        values["deploy_tag_pattern"] = deploy_tags or None
+    if deploy_branch is not UNCHANGED:
+        values["deploy_branch"] = deploy_branch or None
+    if environment is not UNCHANGED:
+        if not environment:
+            raise UsageError("--environment needs a name")
+        values["environment"] = environment
+    if not values:
+        raise UsageError(
+            "nothing to change: give --line, --deploy-tags, --deploy-branch or --environment"
+        )
+    with write_transaction(ctx.conn):
+        repo_store.update_repository(ctx.conn, repo.id, **values)
+    updated = repo_store.get_repository(ctx.conn, repo.id)
+    warnings: list[str] = []
+    if set(values) - {"service_line_id"} and updated.sync_state == "ok":
+        warnings = redetect_deployments(ctx.conn, updated, ctx.settings)
+    return updated, warnings
+
+
 def list_summaries(ctx: Context, *, line: str | None = None) -> list[RepositorySummary]:
     from .models import RepositorySummary  # lazy: pydantic models cost ~0.1 s to build
 

@@ -17,7 +17,7 @@ from .store.db import connect, write_transaction
 from .store.ids import next_id
 from .store.records import IntegrationRow, ServiceLineRow, WorkspaceRow
 from .timeutil import iso_z, utc_now
-from .urls import DEFAULT_HOST, LOCAL_HOST
+from .urls import LOCAL_HOST
 
 DEFAULT_WORKSPACE_NAME = "default"
 INTEGRATION_KINDS = ("github", "gitlab", "generic", "local")
@@ -166,10 +166,6 @@ def read_token(integration: IntegrationRow) -> str | None:
                 f" {integration.token_file}: {exc.strerror}"
             ) from exc
     return None
-
-
-def default_host() -> str:
-    return DEFAULT_HOST
 
 
 # --- service lines ----------------------------------------------------------------------

@@ -131,3 +131,29 @@ def test_bad_metric_and_dates_are_usage_errors(ingested) -> None:
 def test_empty_workspace_gives_an_empty_series(cli) -> None:
     data = cli.json("metrics", "cycle_time", "--as-of", "2026-05-01")
     assert data["series"] == [] and data["period_average"] is None
+
+
+def test_repo_config_changes_what_counts_as_a_deployment(ingested, cli) -> None:
+    # counting the pre-releases too (v1.2.0-rc1 at 03-10, v1.3.0rc2 lightweight at 04-14):
+    # March 3 deployments ÷ (31/7) = 0.68 → 0.7; April 2 ÷ (30/7) = 0.47 → 0.5
+    cli("repo", "config", "payments-api", "--deploy-tags", r"^v\d+\.\d+\.\d+")
+    assert values(series(cli, "deployment_frequency"))["2026-03"] == 0.7
+    assert values(series(cli, "deployment_frequency"))["2026-04"] == 0.5
+    # back to the default pattern: the original series
+    cli("repo", "config", "payments-api", "--deploy-tags", "")
+    assert values(series(cli, "deployment_frequency")) == {
+        "2026-01": 0.2,
+        "2026-02": 0.5,
+        "2026-03": 0.5,
+        "2026-04": 0.2,
+    }
+    # continuous deployment from main: every first-parent commit of main is a deployment
+    cli("repo", "config", "payments-api", "--deploy-branch", "main")
+    listed = cli.json("deployments", "list", "--limit", "500")
+    assert sum(d["source"] == "branch" for d in listed) == 21  # main's first-parent line
+    line = cli.json("lines", "create", "payments")[0]["id"]
+    assert (
+        cli.json("repo", "config", "payments-api", "--line", "payments")[0]["service_line_id"]
+        == line
+    )
+    cli("repo", "config", "payments-api", code=2)  # nothing to change

@@ -1,6 +1,5 @@
 """``devintel repo add/list/sync/remove``."""
 
-
 from typing import Annotated
 
 import typer
@@ -125,6 +124,49 @@ def sync(
         for target in targets:
             with progress_reporter(target.name) as progress:
                 _report(sync_one(ctx, target, progress=progress))
+
+
+@app.command("config")
+def config(
+    repo: Annotated[str, typer.Argument(help="Repository name, URL or path.")],
+    line: LineOption = None,
+    no_line: Annotated[bool, typer.Option("--no-line", help="Take it out of its line.")] = False,
+    deploy_tags: Annotated[
+        str | None,
+        typer.Option(help='Regex of release tags that are deployments ("" = the default).'),
+    ] = None,
+    deploy_branch: Annotated[
+        str | None,
+        typer.Option(help='Branch whose first-parent commits are deployments ("" = none).'),
+    ] = None,
+    environment: Annotated[
+        str | None, typer.Option(help="Environment its detected deployments go to.")
+    ] = None,
+    fmt: FormatOption = "table",
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Change a repository's line or deployment settings; deployments are re-detected."""
+    from ..errors import UsageError
+    from ..repositories import UNCHANGED, configure, list_summaries, resolve
+    from .common import warn, workspace_context
+
+    if line and no_line:
+        raise UsageError("give --line or --no-line, not both")
+    out = output_format(fmt, as_json)
+    with workspace_context(workspace) as ctx:
+        updated, warnings = configure(
+            ctx,
+            resolve(ctx, repo),
+            line=None if no_line else (line if line is not None else UNCHANGED),
+            deploy_tags=UNCHANGED if deploy_tags is None else deploy_tags,
+            deploy_branch=UNCHANGED if deploy_branch is None else deploy_branch,
+            environment=UNCHANGED if environment is None else environment,
+        )
+        for message in warnings:
+            warn(message)
+        summary = [s for s in list_summaries(ctx) if s.url == updated.url]
+    emit_items(summary, out, columns=("repository", "service_line_id", *LIST_COLUMNS[1:]))
 
 
 @app.command("remove")

@@ -101,11 +101,7 @@ def sync_repository(
         conn, repo.id, mirror_path, sorted(new_tips), exclude, settings, progress, candidates
     )
     estimates = estimate_pull_requests(git_repo, candidates, snapshot.pull_heads())
-    branch_rows = None
-    if repo.deploy_branch:
-        branch_rows = branch_deployments(git_repo, repo.deploy_branch, repo.environment)
-        if not branch_rows:
-            result.warnings.append(f"deploy branch {repo.deploy_branch!r} not found")
+    branch_rows = _branch_rows(git_repo, repo, result.warnings)
 
     if full_reconcile:
         reachable = _reachable(git_repo, new_tips)
@@ -133,8 +129,7 @@ def sync_repository(
                 for t in snapshot.tags
             ],
         )
-        _sync_tag_deployments(conn, repo, snapshot, settings)
-        history.sync_source_deployments(conn, repo.id, "branch", branch_rows or [])
+        _store_detected_deployments(conn, repo, snapshot, settings, branch_rows)
         bots = parse.BotMatcher(settings.bot_patterns)
         for e in estimates:
             upsert_pull_request(
@@ -277,10 +272,42 @@ def _reachable(repo: pygit2.Repository, tips: Iterable[str], hide: Iterable[str]
     return {str(commit.id) for commit in walker}
 
 
-def _sync_tag_deployments(
-    conn: sqlite3.Connection, repo: RepositoryRow, snapshot: RefSnapshot, settings: IngestSettings
+def redetect_deployments(
+    conn: sqlite3.Connection, repo: RepositoryRow, settings: IngestSettings
+) -> list[str]:
+    """After a repository's deployment settings changed (``repo config``): detect its tag and
+    branch deployments again from the mirror as it is (no fetch) and re-derive their
+    outcomes, in one transaction. Returns warnings."""
+    git_repo = mirror.open_mirror(Path(repo.mirror_path))
+    snapshot = read_refs(git_repo)
+    warnings: list[str] = []
+    branch_rows = _branch_rows(git_repo, repo, warnings)
+    with write_transaction(conn):
+        _store_detected_deployments(conn, repo, snapshot, settings, branch_rows)
+        rederive(conn, repo.id, repo.workspace_id)
+    return warnings
+
+
+def _branch_rows(
+    git_repo: pygit2.Repository, repo: RepositoryRow, warnings: list[str]
+) -> list[tuple[str, str, str, int, str | None]]:
+    if not repo.deploy_branch:
+        return []
+    rows = branch_deployments(git_repo, repo.deploy_branch, repo.environment)
+    if not rows:
+        warnings.append(f"deploy branch {repo.deploy_branch!r} not found")
+    return rows
+
+
+def _store_detected_deployments(
+    conn: sqlite3.Connection,
+    repo: RepositoryRow,
+    snapshot: RefSnapshot,
+    settings: IngestSettings,
+    branch_rows: list[tuple[str, str, str, int, str | None]],
 ) -> None:
-    """Release tags are deployments (§4): tagger time, else the commit's committer time."""
+    """Release tags (tagger time, else the commit's committer time) and deploy-branch commits
+    are deployments (§4); make the stored ones match."""
     pattern = re.compile(repo.deploy_tag_pattern or settings.deploy_tag_pattern)
     releases = [t for t in snapshot.tags if t.commit_sha and pattern.search(t.name)]
     times = history.commit_times(conn, repo.id, {t.commit_sha for t in releases if t.commit_sha})
@@ -292,3 +319,4 @@ def _sync_tag_deployments(
             continue
         rows.append((tag.name, tag.commit_sha, repo.environment, at, tag.name))
     history.sync_source_deployments(conn, repo.id, "tag", rows)
+    history.sync_source_deployments(conn, repo.id, "branch", branch_rows)

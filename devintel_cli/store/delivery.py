@@ -176,17 +176,6 @@ def load_outcomes(
     return result
 
 
-def shipped_counts(conn: sqlite3.Connection, repo_ids: Sequence[int]) -> dict[int, int]:
-    if not repo_ids:
-        return {}
-    return dict(
-        conn.execute(
-            "SELECT deployment_id, count(*) FROM deployment_commits"
-            f" WHERE repo_id IN {_in(repo_ids)} GROUP BY deployment_id"
-        ).fetchall()
-    )
-
-
 def load_shipped_commits(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
 ) -> list[ShippedCommitRow]:

@@ -83,8 +83,12 @@ def delete_repository(conn: sqlite3.Connection, repo_id: int) -> None:
     conn.execute("DELETE FROM repositories WHERE id = ?", (repo_id,))
 
 
-def set_service_line(conn: sqlite3.Connection, repo_id: int, line_id: str | None) -> None:
-    conn.execute("UPDATE repositories SET service_line_id = ? WHERE id = ?", (line_id, repo_id))
+def update_repository(conn: sqlite3.Connection, repo_id: int, **values: object) -> None:
+    """Set configuration columns (service line, deployment settings) of one repository."""
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    conn.execute(
+        f"UPDATE repositories SET {assignments} WHERE id = ?", (*values.values(), repo_id)
+    )
 
 
 def figures(conn: sqlite3.Connection, repo_id: int) -> RepositoryFigures:
