@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 
 from . import paths
 from .errors import ConflictError, NotFoundError, UsageError
-from .ingest import mirror
-from .ingest.sync import Progress, SyncResult, fetch_mirror, sync_repository
 from .store import repositories as repo_store
 from .store import workspaces as ws_store
 from .store.db import write_transaction
@@ -19,7 +17,11 @@ from .urls import parse_spec
 from .workspace import Context, get_line, integration_for_host, read_token
 
 if TYPE_CHECKING:
+    from .ingest.sync import Progress, SyncResult
     from .models import RepositorySummary
+
+# Ingestion (pygit2, git, the metrics core for derivation) is imported where it is used:
+# `repo list` and every read command resolve repositories here and should not pay for it.
 
 
 def add_repository(
@@ -39,6 +41,9 @@ def add_repository(
     unreachable or mistyped remote leaves the database as it was. A repository registered
     but never completely synced (an interrupted ``repo add``) is resumed, not refused.
     """
+    from .ingest import mirror
+    from .ingest.sync import fetch_mirror, sync_repository
+
     spec = parse_spec(spec_text)
     if deploy_tags is not None:
         _check_regex(deploy_tags, "--deploy-tags")
@@ -118,6 +123,8 @@ def resolve(ctx: Context, name_or_url: str) -> RepositoryRow:
 
 
 def sync(ctx: Context, repo: RepositoryRow, *, progress: Progress | None = None) -> SyncResult:
+    from .ingest.sync import sync_repository
+
     integration = ws_store.find_integration(ctx.conn, ctx.workspace.id, id=repo.integration_id)
     if integration is None:  # pragma: no cover - guarded by a foreign key
         raise NotFoundError(f"integration {repo.integration_id} of {repo.name} is missing")
@@ -207,4 +214,6 @@ def remove(ctx: Context, repo: RepositoryRow, *, keep_mirror: bool = False) -> N
         repo_store.delete_repository(ctx.conn, repo.id)
         shared = repo_store.mirror_users(ctx.conn, repo.mirror_path) > 0
     if not keep_mirror and not shared:
-        mirror.remove_mirror(Path(repo.mirror_path))
+        from .ingest.mirror import remove_mirror
+
+        remove_mirror(Path(repo.mirror_path))

@@ -20,21 +20,26 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygit2
 
 from ..config import IngestSettings
-from ..delivery import branch_deployments, rederive
 from ..store import history
 from ..store.db import write_transaction
-from ..store.delivery import upsert_pull_request
 from ..store.records import RepositoryRow
 from ..timeutil import iso_z, utc_now
-from . import mirror, parse
-from .gitlog import stream_commits
-from .pulls import PullCandidate, estimate_pull_requests
-from .records import CommitRecord
+from . import mirror
 from .refs import RefSnapshot, read_refs, ref_targets
+
+if TYPE_CHECKING:
+    from . import parse
+    from .pulls import PullCandidate
+    from .records import CommitRecord
+
+# What only a sync with something to do needs (the git stream, parsing, PR estimates,
+# deployment derivation and the metrics core under it) is imported inside the functions
+# below: a no-op sync must stay cheap (§13: < 0.5 s for the whole command).
 
 #: commits per write transaction: bounds memory and how long other writers wait
 #: (``DEVINTEL_INGEST_BATCH`` overrides it: a tuning knob, also used by the crash tests)
@@ -87,6 +92,11 @@ def sync_repository(
                 conn, repo.id, "ok", synced_at=now, default_branch=outcome.default_branch
             )
         return result
+
+    from ..delivery import rederive
+    from ..store.delivery import upsert_pull_request
+    from . import parse
+    from .pulls import estimate_pull_requests
 
     snapshot = read_refs(git_repo)
     new_tips = snapshot.counted_tips()
@@ -172,6 +182,9 @@ def _ingest_new_commits(
     candidates: list[PullCandidate],
 ) -> int:
     """Stream and store new commits; collect those naming a PR for the estimates."""
+    from . import parse
+    from .gitlog import stream_commits
+
     bots = parse.BotMatcher(settings.bot_patterns)
     batch: list[CommitRecord] = []
     count = 0
@@ -200,6 +213,9 @@ def _write_batch(
     settings: IngestSettings,
     candidates: list[PullCandidate],
 ) -> None:
+    from . import parse
+    from .pulls import PullCandidate
+
     commits, files, tasks = [], [], []
     for c in batch:
         message = f"{c.subject}\n\n{c.body}" if c.body else c.subject
@@ -278,6 +294,8 @@ def redetect_deployments(
     """After a repository's deployment settings changed (``repo config``): detect its tag and
     branch deployments again from the mirror as it is (no fetch) and re-derive their
     outcomes, in one transaction. Returns warnings."""
+    from ..delivery import rederive
+
     git_repo = mirror.open_mirror(Path(repo.mirror_path))
     snapshot = read_refs(git_repo)
     warnings: list[str] = []
@@ -291,6 +309,8 @@ def redetect_deployments(
 def _branch_rows(
     git_repo: pygit2.Repository, repo: RepositoryRow, warnings: list[str]
 ) -> list[tuple[str, str, str, int, str | None]]:
+    from ..delivery import branch_deployments
+
     if not repo.deploy_branch:
         return []
     rows = branch_deployments(git_repo, repo.deploy_branch, repo.environment)
