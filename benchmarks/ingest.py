@@ -43,6 +43,7 @@ print(time.perf_counter() - start)
 # ingestion's (libgit2's pack indexing during the first fetch is measured apart)
 RSS_PROBE = """
 import resource, sys, time
+import devintel_cli.delivery, devintel_cli.ingest.sync  # imported lazily: not backfill work
 from devintel_cli.repositories import add_repository, resolve, sync
 from devintel_cli.workspace import open_context
 ctx = open_context()
