@@ -79,6 +79,20 @@ def to_markdown(
     return "\n".join(lines) + "\n"
 
 
+def string_console(buffer: io.StringIO, *, color: bool, width: int | None = None):  # type: ignore[no-untyped-def]
+    """A rich console writing into ``buffer``: colours only for a terminal; off a terminal
+    a wide virtual console, so no cell is cut."""
+    from rich.console import Console
+
+    return Console(
+        file=buffer,
+        width=width or (None if color else 250),
+        color_system="auto" if color else None,
+        force_terminal=color,
+        no_color=not color,
+    )
+
+
 def to_table(
     items: Sequence[BaseModel],
     columns: Sequence[str] | None = None,
@@ -87,7 +101,6 @@ def to_table(
     color: bool = False,
     width: int | None = None,
 ) -> str:
-    from rich.console import Console
     from rich.table import Table
 
     header, rows = _rows(items, columns)
@@ -99,15 +112,7 @@ def to_table(
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
     buffer = io.StringIO()
-    # off a terminal nothing should be cut: a wide virtual console keeps every cell whole
-    console = Console(
-        file=buffer,
-        width=width or (None if color else 250),
-        color_system="auto" if color else None,
-        force_terminal=color,
-        no_color=not color,
-    )
-    console.print(table)
+    string_console(buffer, color=color, width=width).print(table)
     return buffer.getvalue()
 
 

@@ -7,6 +7,7 @@ import csv
 import io
 
 from ..models import HealthOut, ScorecardOut
+from . import string_console
 from .sparkline import sparkline
 
 ARROWS = {"improving": "↑", "worsening": "↓", "stable": "→"}
@@ -38,7 +39,6 @@ HEADER = ["metric", "value", "status", "trend", "weekly"]
 
 
 def scorecard_table(card: ScorecardOut, *, color: bool) -> str:
-    from rich.console import Console
     from rich.table import Table
 
     score = "n/a" if card.overall_score is None else str(card.overall_score)
@@ -53,13 +53,7 @@ def scorecard_table(card: ScorecardOut, *, color: bool) -> str:
         row[2] = f"[{colour}]{signal.status}[/{colour}]"
         table.add_row(*row)
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=None if color else 200,
-        force_terminal=color,
-        color_system="auto" if color else None,
-        no_color=not color,
-    )
+    console = string_console(buffer, color=color)
     console.print(table)
     for missing in card.missing:
         console.print(

@@ -7,6 +7,7 @@ import csv
 import io
 
 from ..models import RiskFactorOut, RiskOut
+from . import string_console
 
 COLOURS = {"low": "cyan", "medium": "yellow", "high": "red", "critical": "bold red"}
 DOTS = {"low": "🔵", "medium": "🟠", "high": "🔴", "critical": "🟥"}
@@ -28,17 +29,10 @@ def _breakdown(report: RiskOut) -> str:
 
 
 def risk_table(report: RiskOut, *, color: bool) -> str:
-    from rich.console import Console
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=None if color else 200,
-        force_terminal=color,
-        color_system="auto" if color else None,
-        no_color=not color,
-    )
+    console = string_console(buffer, color=color)
     if not report.factors:
         console.print(f"{_heading(report)}: no risk factors found", markup=False)
         return buffer.getvalue()
