@@ -98,3 +98,32 @@ def test_health_dimensions_and_context(ingested) -> None:
     assert context["deployments_in_window"] == 1
     assert context["repositories"] == 1
     assert "no coverage imported" in {m["reason"] for m in context["missing"]}
+
+
+def test_benchmarks_against_a_users_reference_file(ingested, tmp_path) -> None:
+    reference = tmp_path / "mine.json"
+    reference.write_text(json.dumps({
+        "version": 1,
+        "source": "our platform team's survey, 2026",
+        "distributions": [{
+            "metric": "cycle_time",
+            "quantiles": {"p10": 100, "p25": 200, "p50": 400, "p75": 800, "p90": 1600},
+        }],
+    }))
+    data = ingested.json("benchmarks", *AS_OF, "--window", "28d", "--reference", reference)
+    _validate(data, "benchmarks.schema.json")
+    (cycle,) = [b for b in data["benchmarks"] if b["metric"] == "cycle_time"]
+    # 513.3 h lies between p50 (400) and p75 (800): rank 50 + 25 × 113.3/400 = 57.1 of
+    # peers are faster-or-equal → lower is better, so better than 100 − 57.1 = 42.9 → 43
+    assert (cycle["workspace_value"], cycle["platform_median"]) == (513.3, 400.0)
+    assert (cycle["percentile"], cycle["assessment"]) == (43, "below_median")
+    assert cycle["source"] == "our platform team's survey, 2026"
+    # DORA 2023 lead time: 1 week – 1 month is "medium"
+    assert cycle["dora_tier"] == "medium"
+
+
+def test_benchmarks_bad_reference_file_is_exit_2(ingested, tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"distributions": [{"metric": "cycle_time", "quantiles": {"p50": "fast"}}]}')
+    result = ingested("benchmarks", "--reference", bad, code=2)
+    assert "bad.json" in result.stderr and "Traceback" not in result.stderr
