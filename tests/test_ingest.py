@@ -195,3 +195,55 @@ def test_incremental_force_push_and_deleted_branch_match_a_clean_run(
         clean_home / "devintel.db"
     )
     assert cli.json("repo", "list")[0]["commits"] == 3
+
+
+def test_pr_whose_commit_has_an_empty_author_email_is_estimated(cli, tmp_path) -> None:
+    """Real histories (e.g. vuejs/core) carry commits with an empty author email inside a
+    PR; PR estimation must not trip over them (libgit2 refuses to build such signatures,
+    so the commit is written as a raw object)."""
+    w = RepoWriter(tmp_path / "src")
+    base = w.commit("base", {"a.txt": "1\n"}, author=ALICE, at="2026-01-05T10:00:00+00:00")
+    tree = git(tmp_path / "src", "rev-parse", f"{base}^{{tree}}").strip()
+    raw = (
+        f"tree {tree}\nparent {base}\n"
+        "author fsz <> 1767693600 +0000\ncommitter fsz <> 1767693600 +0000\n\nwork\n"
+    )
+    import subprocess
+
+    work = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(tmp_path / "src"),
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            "--literally",
+            "--stdin",
+        ],
+        input=raw,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    w.branch("topic", work)
+    w.merge(
+        "topic", "Merge pull request #3 from acme/topic", author=BOB, at="2026-01-07T10:00:00+00:00"
+    )
+    cli("repo", "add", str(tmp_path / "src"))
+    data = cli.json(
+        "metrics",
+        "pr_review_time",
+        "--from",
+        "2026-01-05",
+        "--to",
+        "2026-01-11",
+        "--as-of",
+        "2026-02-01",
+    )
+    # opened at the PR's own commit (1767693600 = 2026-01-06 10:00Z), merged 01-07 10:00Z
+    # → 24 h, estimated from Git
+    assert [(p["week"], p["value"], p.get("estimated")) for p in data["series"]] == [
+        ("2026-W02", 24.0, True)
+    ]

@@ -74,6 +74,8 @@ def _earliest_author(
         if count >= MAX_PR_COMMITS:
             return None
         if earliest is None or commit.author.time < earliest[0]:
-            author = mailmap.resolve_signature(commit.author)
-            earliest = (commit.author.time, author.name, author.email)
+            # resolve(name, email), not resolve_signature(): real histories carry authors
+            # with an empty email, and libgit2 refuses to build a signature from those
+            name, email = mailmap.resolve(commit.author.name, commit.author.email)
+            earliest = (commit.author.time, name, email)
     return earliest
