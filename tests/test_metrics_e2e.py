@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from devintel_cli.fixtures.builder import build_repo
+from devintel_cli.metrics.catalog import Metric
 
 CONTRACT = Path(__file__).parents[2] / "shared" / "contract"
 MONTHS = ("--from", "2026-01-01", "--to", "2026-04-30", "--granularity", "monthly")
@@ -111,6 +112,19 @@ def test_cycle_time(ingested) -> None:
     assert values(data) == {"2026-02": 176.8, "2026-03": 183.6, "2026-04": 513.3}
     # trends: first stable; +3.8 % stable; +180 % worsening (lower is better)
     assert [p["trend"] for p in data["series"]] == ["stable", "stable", "worsening"]
+
+
+def test_benchmark_median_comes_from_the_shipped_reference(ingested) -> None:
+    from devintel_cli.metrics.values import round1
+    from devintel_cli.scoring.benchmarks import builtin_reference
+
+    data = series(ingested, "cycle_time")
+    # the all-peers median of devintel_cli/scoring/data/reference.json, one decimal
+    shipped = builtin_reference().select(Metric.CYCLE_TIME)
+    assert shipped is not None
+    assert data["benchmark_median"] == round1(shipped.median)
+    # no reference distribution for coverage (it needs imported data): null, not 0
+    assert series(ingested, "test_coverage")["benchmark_median"] is None
 
 
 def test_no_data_is_absent_with_a_reason_not_zero(ingested) -> None:

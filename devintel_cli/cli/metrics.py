@@ -91,9 +91,19 @@ def _model(workspace_id, scope, grain, result, explain):  # type: ignore[no-unty
         granularity=str(grain),
         series=[SeriesPointOut(**p.to_dict(explain=explain)) for p in result.points],
         period_average=result.period_average,
-        benchmark_median=None,
+        benchmark_median=_benchmark_median(result.metric),
         reasons=list(result.reasons),
     )
+
+
+def _benchmark_median(metric):  # type: ignore[no-untyped-def]
+    """The shipped reference's all-peers median (§8), or None when it has no distribution
+    for the metric. (The reference holds 365-day values; a bucket's value is compared as is.)"""
+    from ..metrics.values import round1
+    from ..scoring.benchmarks import builtin_reference
+
+    distribution = builtin_reference().select(metric)
+    return round1(distribution.median) if distribution else None
 
 
 def _render(model, fmt) -> str:  # type: ignore[no-untyped-def]
