@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import json
+import math
 import os
 import re
 import shutil
@@ -34,6 +35,10 @@ from pathlib import Path
 RELEASE = re.compile(r"^v?\d+(\.\d+){1,3}$")
 BOTS = ("[bot]", "dependabot", "renovate")
 ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"}
+
+
+def round1(value: float) -> float:
+    return math.floor(value * 10 + 0.5) / 10
 
 
 def git(repo: Path, *args: str) -> str:
@@ -150,7 +155,8 @@ def main() -> int:
             print(f"\n{metric} (monthly, {start} .. {end})")
             print(f"{'month':8}  {'git':>9}  {'devintel':>9}")
             for month in sorted(set(got) | {m for m in expected if start[:7] <= m <= end[:7]}):
-                want = round(expected[month], 1) if month in expected else None
+                # §12's one decimal, half up (Python's round() would take 0.25 to 0.2)
+                want = round1(expected[month]) if month in expected else None
                 if metric == "deployment_frequency" and want is None:
                     want = 0.0  # a count metric: 0 in a month without releases
                 have = got.get(month)
