@@ -8,7 +8,7 @@ it belongs to the denominator too, and the rate stays within 0–100 %.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from devintel_cli.metrics.buckets import Bucket, BucketIndex
 from devintel_cli.metrics.deployments import (
@@ -62,18 +62,9 @@ def change_failure_rate(
     "Failed" is the derived status (any §4 failure rule); absent when the bucket has no
     production deployment.
     """
-    grouped = _deployments_by_bucket(buckets, deployments, derived, production_pattern)
-    if grouped is None:
-        return [MetricValue.absent(NO_DEPLOYMENTS_DETECTED) for _ in buckets]
-    return [
-        percent_value(
-            sum(1 for _, result in group if result.failed),
-            len(group),
-            NO_DEPLOYMENTS_IN_PERIOD,
-            samples=len(group),
-        )
-        for group in grouped
-    ]
+    return _share_of_deployments(
+        buckets, deployments, derived, production_pattern, lambda result: result.failed
+    )
 
 
 def rework_rate(
@@ -85,12 +76,26 @@ def rework_rate(
 ) -> list[MetricValue]:
     """Deployments that are unplanned fixes (hotfix/revert follow-ups) ÷ deployments in
     bucket × 100 (§4, DORA 2024's fifth metric, percent)."""
+    return _share_of_deployments(
+        buckets, deployments, derived, production_pattern, lambda result: result.is_rework
+    )
+
+
+def _share_of_deployments(
+    buckets: Sequence[Bucket],
+    deployments: Sequence[DeploymentRow],
+    derived: Mapping[int, DerivedDeployment],
+    production_pattern: str,
+    counts: Callable[[DerivedDeployment], bool],
+) -> list[MetricValue]:
+    """100 × deployments for which ``counts`` holds ÷ production deployments, per bucket:
+    absent when there is no deployment at all, or none in the bucket."""
     grouped = _deployments_by_bucket(buckets, deployments, derived, production_pattern)
     if grouped is None:
         return [MetricValue.absent(NO_DEPLOYMENTS_DETECTED) for _ in buckets]
     return [
         percent_value(
-            sum(1 for _, result in group if result.is_rework),
+            sum(1 for _, result in group if counts(result)),
             len(group),
             NO_DEPLOYMENTS_IN_PERIOD,
             samples=len(group),
