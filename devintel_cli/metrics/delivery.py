@@ -33,6 +33,7 @@ from devintel_cli.metrics.values import (
     SECONDS_PER_HOUR,
     MetricValue,
     median_value,
+    per_week_rates,
 )
 
 
@@ -73,26 +74,9 @@ def deployment_frequency(
     repositories = {d.repo_id for d in production}
     if not repositories:
         return [MetricValue.absent(NO_DEPLOYMENTS_DETECTED) for _ in buckets]
-    index = BucketIndex(buckets)
-    counts = [0] * len(buckets)
-    for deployment in production:
-        if not deployment.reached_environment:
-            continue
-        position = index.index_of(deployment.deployed_at)
-        if position is not None:
-            counts[position] += 1
-    values = []
-    for bucket, count in zip(buckets, counts, strict=True):
-        denominator = len(repositories) * bucket.weeks
-        values.append(
-            MetricValue(
-                value=count / denominator,
-                numerator=count,
-                denominator=denominator,
-                samples=len(repositories),
-            )
-        )
-    return values
+    return per_week_rates(
+        buckets, (d.deployed_at for d in production if d.reached_environment), len(repositories)
+    )
 
 
 def cycle_time(

@@ -16,7 +16,12 @@ from collections.abc import Iterable, Sequence
 
 from devintel_cli.metrics.buckets import DEFAULT_SPRINT_DAYS, Bucket, BucketIndex
 from devintel_cli.metrics.rows import IncidentRow, RepositoryRow, ServiceLineRow, TaskRow
-from devintel_cli.metrics.values import NO_INCIDENTS_IMPORTED, NO_TASKS_IMPORTED, MetricValue
+from devintel_cli.metrics.values import (
+    NO_INCIDENTS_IMPORTED,
+    NO_TASKS_IMPORTED,
+    MetricValue,
+    per_week_rates,
+)
 
 #: the implicit line of repositories outside any service line
 IMPLICIT_LINE: str | None = None
@@ -60,24 +65,7 @@ def open_incident_rate(
     repository_lines = {r.repo_id: r.service_line_id for r in repositories}
     incident_lines = [line_of(i.service_line_id, i.repo_id, repository_lines) for i in incidents]
     scope = _scope(repositories, lines, incident_lines)
-    index = BucketIndex(buckets)
-    counts = [0] * len(buckets)
-    for incident in incidents:
-        position = index.index_of(incident.opened_at)
-        if position is not None:
-            counts[position] += 1
-    values = []
-    for bucket, count in zip(buckets, counts, strict=True):
-        denominator = len(scope) * bucket.weeks
-        values.append(
-            MetricValue(
-                value=count / denominator,
-                numerator=count,
-                denominator=denominator,
-                samples=len(scope),
-            )
-        )
-    return values
+    return per_week_rates(buckets, (i.opened_at for i in incidents), len(scope))
 
 
 def task_throughput(

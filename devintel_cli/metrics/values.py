@@ -7,10 +7,13 @@ sample count.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
+
+from devintel_cli.metrics.buckets import Bucket, BucketIndex
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -88,3 +91,29 @@ def round1(value: float | None) -> float | None:
     if value is None:
         return None
     return float(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def per_week_rates(
+    buckets: Sequence[Bucket], events: Iterable[datetime], services: int
+) -> list[MetricValue]:
+    """Events per bucket ÷ (services × the bucket's weeks): a per-service, per-week rate
+    (§5: the workspace value of a per-service metric is the mean over its services, which
+    for a count is the total over services × weeks). Count metrics: 0 in empty buckets."""
+    index = BucketIndex(buckets)
+    counts = [0] * len(buckets)
+    for moment in events:
+        position = index.index_of(moment)
+        if position is not None:
+            counts[position] += 1
+    values = []
+    for bucket, count in zip(buckets, counts, strict=True):
+        denominator = services * bucket.weeks
+        values.append(
+            MetricValue(
+                value=count / denominator,
+                numerator=count,
+                denominator=denominator,
+                samples=services,
+            )
+        )
+    return values
