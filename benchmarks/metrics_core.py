@@ -36,6 +36,8 @@ from devintel_cli.metrics.rows import (
     ShippedCommitRow,
     TaskRow,
     commit_churn,
+    lead_times,
+    merged_pull_requests,
 )
 from devintel_cli.metrics.series import compute_series, compute_window
 
@@ -102,8 +104,8 @@ def synthetic_inputs(commits: int, deployments: int, repos: int, seed: int = 7) 
         lines=lines,
         deployments=deployment_rows,
         derived=derived,
-        shipped_commits=shipped,
-        pull_requests=pull_requests,
+        lead_times=lead_times(deployment_rows, shipped),
+        merged_pull_requests=merged_pull_requests(pull_requests),
         coverage=coverage,
         churn=commit_churn(churn),
         incidents=incidents,
@@ -156,8 +158,9 @@ def main() -> None:
     started = time.perf_counter()
     inputs = synthetic_inputs(args.commits, args.deployments, args.repos)
     print(
-        f"built {len(inputs.shipped_commits):,} shipped commit rows, {len(inputs.churn):,} churn "
-        f"rows, {len(inputs.deployments):,} deployments in {time.perf_counter() - started:.1f} s"
+        f"built {sum(len(r.lead_seconds) for r in inputs.lead_times):,} shipped commit spans, "
+        f"{len(inputs.churn):,} churn rows, {len(inputs.deployments):,} deployments"
+        f" in {time.perf_counter() - started:.1f} s"
     )
     weeks = make_buckets(date(2026, 1, 1), date(2026, 12, 31), "weekly")
     print(f"weekly buckets: {len(weeks)} ({weeks[0].label} .. {weeks[-1].label})")

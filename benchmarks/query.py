@@ -94,11 +94,11 @@ def build(root: Path, commits: int, repos: int, deployments: int) -> None:
                     (r, sha, 1, f"src/g{i % 200}.py", None, add, dele, 0, 0),
                 ]
             if i % 20 == 0:
-                task_rows.append((r, sha, f"T{r}-{i}", 1))
+                task_rows.append((r, sha, f"T{r}-{i}", 1, t + 600, 0))
         with write_transaction(conn):
             conn.executemany(f"INSERT INTO commits VALUES ({','.join('?' * 22)})", commit_rows)
             conn.executemany(f"INSERT INTO commit_files VALUES ({','.join('?' * 9)})", file_rows)
-            conn.executemany("INSERT INTO commit_tasks VALUES (?, ?, ?, ?)", task_rows)
+            conn.executemany("INSERT INTO commit_tasks VALUES (?, ?, ?, ?, ?, ?)", task_rows)
             step = per_repo // deploys_per_repo
             dep_rows, ship_rows, outcome_rows = [], [], []
             for d in range(deploys_per_repo):

@@ -68,7 +68,8 @@ def scope_of(ctx: Context, kind: str, ref: str | None):  # type: ignore[no-untyp
 
 
 def rule_value(ctx: Context, rule: store.AlertRuleRow, now: datetime) -> RuleValue:
-    from .metrics.series import compute_window
+    from .metrics.buckets import window_bucket
+    from .metrics.series import compute_values
     from .reporting import load_inputs
 
     metric = Metric(rule.metric)
@@ -79,8 +80,9 @@ def rule_value(ctx: Context, rule: store.AlertRuleRow, now: datetime) -> RuleVal
     except UsageError as exc:
         # the line or repository was removed after the rule was made: no data, with why
         return RuleValue(None, exc.message, unit, start, now)
-    inputs = load_inputs(ctx, scope, [metric], start, now, as_of=now)
-    measured = compute_window(metric, start, now, inputs)
+    window = window_bucket(start, now)
+    inputs = load_inputs(ctx, scope, [metric], [window], as_of=now)
+    (measured,) = compute_values(metric, [window], inputs)
     if measured.value is None:
         return RuleValue(None, measured.reason or "no data", unit, start, now)
     return RuleValue(measured.value, None, unit, start, now)

@@ -3,13 +3,20 @@ from the store for a window, and compute series and window values with the metri
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from .errors import UsageError
 from .metrics import rows as mrows
-from .metrics.buckets import DEFAULT_SPRINT_ANCHOR, DEFAULT_SPRINT_DAYS, Granularity, make_buckets
+from .metrics.buckets import (
+    DEFAULT_SPRINT_ANCHOR,
+    DEFAULT_SPRINT_DAYS,
+    Bucket,
+    Granularity,
+    make_buckets,
+)
 from .metrics.catalog import Metric
 from .metrics.series import INPUTS_BY_METRIC, Series, compute_series
 from .store import delivery as store
@@ -79,21 +86,41 @@ def _aware(moment: Moment, *, end: bool) -> datetime:
     return start + timedelta(days=1) if end else start
 
 
+def bucket_cuts(buckets: Iterable[Bucket], as_of: datetime) -> list[int]:
+    """Every bound of every bucket (and the as-of moment), as sorted epoch seconds.
+
+    The store may group rows between two consecutive cuts without changing any bucket's
+    value. Stored times are whole seconds, so a row at ``t`` is in ``[a, b)`` exactly when
+    ``ceil(a) <= t < ceil(b)``: bounds with fractions of a second round up.
+    """
+    bounds = {_ceil_epoch(as_of)}
+    for bucket in buckets:
+        bounds.add(_ceil_epoch(bucket.window_start))
+        bounds.add(_ceil_epoch(bucket.window_end))
+    return sorted(bounds)
+
+
+def _ceil_epoch(moment: datetime) -> int:
+    return math.ceil(moment.timestamp())
+
+
 def load_inputs(
     ctx: Context,
     scope: Scope,
     metrics: Iterable[Metric],
-    start: Moment,
-    end: Moment,
+    buckets: Sequence[Bucket],
     *,
     as_of: datetime,
 ) -> mrows.MetricInputs:
-    """Load only what the metrics read (``INPUTS_BY_METRIC``); bulky rows limited to the
-    window (padded a day each side for time zones), event lists up to ``as_of``."""
+    """Load only what the metrics read (``INPUTS_BY_METRIC``) for computing them over
+    ``buckets`` (one or several bucket sets, in any order): bulky rows limited to the
+    buckets' span and to ``as_of``, grouped between the buckets' bounds where the metric
+    allows (``bucket_cuts``); event lists up to ``as_of``."""
     needed: set[str] = set().union(*(INPUTS_BY_METRIC[Metric(m)] for m in metrics))
     ids = scope.repo_ids
-    lo = _aware(start, end=False) - timedelta(days=1)
-    hi = min(_aware(end, end=True) + timedelta(days=1), as_of)
+    cuts = [cut for cut in bucket_cuts(buckets, as_of) if cut <= _ceil_epoch(as_of)]
+    lo = datetime.fromtimestamp(cuts[0], UTC)
+    hi = datetime.fromtimestamp(cuts[-1], UTC)
     conn = ctx.conn
     deployments = (
         store.load_deployments(conn, ids, until=as_of)
@@ -111,14 +138,12 @@ def load_inputs(
         lines=tuple(mrows.ServiceLineRow(line.id, line.sprint_days) for line in scope.lines),
         deployments=deployments,
         derived=derived,
-        shipped_commits=store.load_shipped_commits(conn, ids, lo, hi)
-        if "shipped_commits" in needed
-        else (),
-        pull_requests=store.load_pull_requests(conn, ids, lo, hi)
-        if "pull_requests" in needed
+        lead_times=store.load_lead_times(conn, ids, lo, hi) if "lead_times" in needed else (),
+        merged_pull_requests=store.load_merged_pull_requests(conn, ids, cuts)
+        if "merged_pull_requests" in needed
         else (),
         coverage=store.load_coverage(conn, ids, lo, hi) if "coverage" in needed else (),
-        churn=store.load_churn(conn, ids, lo, hi) if "churn" in needed else (),
+        churn=store.load_churn(conn, ids, cuts) if "churn" in needed else (),
         incidents=_scoped_incidents(conn, scope, as_of) if "incidents" in needed else (),
         tasks=store.load_tasks(conn, scope.workspace_id, ids, lo, hi) if "tasks" in needed else (),
     )
@@ -158,7 +183,7 @@ def series(
 ) -> Series:
     sprint_days, anchor = scope.sprint_calendar()
     buckets = make_buckets(start, end, granularity, tz, sprint_days, anchor)
-    inputs = load_inputs(ctx, scope, [metric], start, end, as_of=as_of)
+    inputs = load_inputs(ctx, scope, [metric], buckets, as_of=as_of)
     return compute_series(metric, buckets, inputs)
 
 

@@ -79,14 +79,13 @@ def metric_windows(
     last two windows (oldest → newest) — loaded from the store once."""
     window = timedelta(days=window_days)
     lookback_weeks = 2 * math.ceil(window_days / 7)
-    earliest = min(as_of - 2 * window, as_of - timedelta(weeks=lookback_weeks))
-    inputs = load_inputs(ctx, scope, metrics, earliest, as_of, as_of=as_of)
     weeks = make_buckets(as_of - timedelta(weeks=lookback_weeks), as_of, Granularity.WEEKLY)
     # the two windows are contiguous buckets: one pass over the rows computes both
     windows = [
         window_bucket(as_of - 2 * window, as_of - window),
         window_bucket(as_of - window, as_of),
     ]
+    inputs = load_inputs(ctx, scope, metrics, [*windows, *weeks], as_of=as_of)
     result = {}
     for metric in metrics:
         previous, current = compute_values(metric, windows, inputs)

@@ -20,6 +20,8 @@ from devintel_cli.metrics.rows import (
     PullRequestRow,
     RepositoryRow,
     ShippedCommitRow,
+    lead_times,
+    merged_pull_requests,
 )
 from devintel_cli.metrics.values import (
     NO_DEPLOYMENTS_DETECTED,
@@ -139,7 +141,9 @@ def cycle_rows():
 
 def test_cycle_time_is_the_median_hours_from_authoring_to_first_shipping():
     deployments, results, commits = cycle_rows()
-    week_2, week_3 = cycle_time(WEEKS_2_AND_3, deployments, results, commits)
+    week_2, week_3 = cycle_time(
+        WEEKS_2_AND_3, deployments, results, lead_times(deployments, commits)
+    )
     # counted spans in week 2: 10, 24, 6 → median 10
     assert (week_2.value, week_2.samples) == (10.0, 3)
     assert week_3.value is None
@@ -149,7 +153,7 @@ def test_cycle_time_is_the_median_hours_from_authoring_to_first_shipping():
 def test_cycle_time_by_day_explains_a_day_with_only_the_baseline():
     deployments, results, commits = cycle_rows()
     days = make_buckets(date(2026, 1, 5), date(2026, 1, 7), "daily")
-    jan_5, jan_6, jan_7 = cycle_time(days, deployments, results, commits)
+    jan_5, jan_6, jan_7 = cycle_time(days, deployments, results, lead_times(deployments, commits))
     assert jan_5.value is None
     assert jan_5.reason == ONLY_BASELINE_DEPLOYMENTS
     assert jan_6.value == 17.0  # median of 10 and 24
@@ -160,7 +164,7 @@ def test_cycle_time_needs_a_derived_row_for_every_deployment():
     deployments, results, commits = cycle_rows()
     del results[3]
     with pytest.raises(ValueError, match="deployment 3 has no derived row"):
-        cycle_time(WEEKS_2_AND_3, deployments, results, commits)
+        cycle_time(WEEKS_2_AND_3, deployments, results, lead_times(deployments, commits))
 
 
 # --- pr_review_time ---------------------------------------------------------------------
@@ -177,7 +181,7 @@ def test_pr_review_time_is_the_median_over_merged_prs_and_says_when_estimated():
         pr(3, "2026-01-06T09:00:00Z", None),  # still open: not counted
         pr(4, "2026-01-12T09:00:00Z", "2026-01-13T09:00:00Z"),  # 24 h, week 3
     ]
-    week_2, week_3 = pr_review_time(WEEKS_2_AND_3, pull_requests)
+    week_2, week_3 = pr_review_time(WEEKS_2_AND_3, merged_pull_requests(pull_requests))
     assert (week_2.value, week_2.samples, week_2.estimated) == (30.0, 2, True)  # (12 + 48) / 2
     assert (week_3.value, week_3.estimated) == (24.0, False)
 
@@ -185,7 +189,10 @@ def test_pr_review_time_is_the_median_over_merged_prs_and_says_when_estimated():
 def test_pr_review_time_absences():
     assert pr_review_time(WEEKS_2_AND_3, [])[0].reason == NO_PULL_REQUESTS
     only_week_3 = [pr(4, "2026-01-12T09:00:00Z", "2026-01-13T09:00:00Z")]
-    assert pr_review_time(WEEKS_2_AND_3, only_week_3)[0].reason == NO_MERGED_PULL_REQUESTS
+    assert (
+        pr_review_time(WEEKS_2_AND_3, merged_pull_requests(only_week_3))[0].reason
+        == NO_MERGED_PULL_REQUESTS
+    )
 
 
 def test_an_imported_pr_wins_over_its_git_estimate_whatever_the_order():
@@ -197,5 +204,7 @@ def test_an_imported_pr_wins_over_its_git_estimate_whatever_the_order():
     assert prefer_imported([imported, estimate]) == [imported]  # a later estimate loses
     assert prefer_imported([imported, reimported]) == [reimported]  # the latest import wins
     # review time then uses the imported 10 h, not the estimated 12 h
-    (week_2, _) = pr_review_time(WEEKS_2_AND_3, prefer_imported([estimate, imported]))
+    (week_2, _) = pr_review_time(
+        WEEKS_2_AND_3, merged_pull_requests(prefer_imported([estimate, imported]))
+    )
     assert (week_2.value, week_2.estimated) == (10.0, False)

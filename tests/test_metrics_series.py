@@ -18,6 +18,7 @@ from devintel_cli.metrics.rows import (
     MetricInputs,
     RepositoryRow,
     ShippedCommitRow,
+    lead_times,
 )
 from devintel_cli.metrics.series import (
     INPUTS_BY_METRIC,
@@ -51,7 +52,7 @@ def seed_inputs(spans_by_deploy: dict[str, list[float]]) -> MetricInputs:
         repositories=[RepositoryRow(1)],
         deployments=deployments,
         derived=derived,
-        shipped_commits=shipped,
+        lead_times=lead_times(deployments, shipped),
     )
 
 
@@ -178,7 +179,7 @@ def test_derivation_feeds_cycle_time_end_to_end():
     inputs = MetricInputs(
         deployments=deployments,
         derived={d.deployment_id: d for d in derived},
-        shipped_commits=shipped_commit_rows(derived, commits),
+        lead_times=lead_times(deployments, shipped_commit_rows(derived, commits)),
     )
     series = compute_series(
         "cycle_time", make_buckets(date(2026, 1, 5), date(2026, 1, 6), "daily"), inputs

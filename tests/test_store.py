@@ -101,3 +101,44 @@ def test_two_connections_write_without_lock_errors(tmp_path: Path) -> None:
     with write_transaction(b):
         b.execute("UPDATE counters SET value = value + 1 WHERE prefix = 'X'")
     assert a.execute("SELECT value FROM counters WHERE prefix = 'X'").fetchone()[0] == 2
+
+
+def test_migration_4_copies_closing_commit_facts_onto_existing_task_mentions(
+    tmp_path: Path,
+) -> None:
+    """A database from before migration 4 keeps its task mentions, now carrying the
+    commit's committer time and bot flag (what task throughput reads)."""
+    path = tmp_path / "v3.db"
+    conn = connect(path, migrate=False)
+    with write_transaction(conn):
+        for script in MIGRATIONS[:3]:
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        conn.execute("PRAGMA user_version = 3")
+        conn.execute(
+            "INSERT INTO workspaces VALUES ('WS-26-000001', 'default', 1, '2026-01-01T00:00:00Z')"
+        )
+        conn.execute(
+            "INSERT INTO integrations VALUES ('INT-26-000001', 'WS-26-000001', 'local', 'local',"
+            " NULL, NULL, '2026-01-01T00:00:00Z')"
+        )
+        conn.execute(
+            "INSERT INTO repositories (id, workspace_id, integration_id, name, url, mirror_path,"
+            " default_branch, sync_state, created_at) VALUES (1, 'WS-26-000001',"
+            " 'INT-26-000001', 'r', '/r', '/m', 'main', 'ok', '2026-01-01T00:00:00Z')"
+        )
+        for sha, committed, bot in (("a" * 40, 1_700_000_000, 0), ("b" * 40, 1_700_000_500, 1)):
+            conn.execute(
+                "INSERT INTO commits VALUES (1, ?, '', 'n', 'e', 1, 0, 'n', 'e', ?, 0, 's',"
+                " 0, ?, 1, 0, 1, NULL, NULL, 0, 1, 1)",
+                (sha, committed, bot),
+            )
+            conn.execute("INSERT INTO commit_tasks VALUES (1, ?, 'PAY-1', 1)", (sha,))
+    conn.close()
+    migrated = connect(path)
+    assert migrated.execute("PRAGMA user_version").fetchone()[0] == latest_version()
+    rows = migrated.execute(
+        "SELECT sha, committer_time, is_bot FROM commit_tasks ORDER BY sha"
+    ).fetchall()
+    assert [tuple(r) for r in rows] == [("a" * 40, 1_700_000_000, 0), ("b" * 40, 1_700_000_500, 1)]

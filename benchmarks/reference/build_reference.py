@@ -20,7 +20,7 @@ For each repository, one at a time:
    repository's release-tag pattern, else devintel's default ``^v?\\d+(\\.\\d+){1,3}$``);
 3. the window value of each metric over the 365 days ending at the repository's last commit
    (as-of = the latest committer time + 1 s) with devintel's read path (``load_inputs`` +
-   ``compute_window``): absent values stay absent, never 0;
+   ``compute_values`` over one window bucket): absent values stay absent, never 0;
 4. the active contributors (devintel's definition: distinct author emails after mailmap of
    non-merge, non-bot commits authored in the window) and the primary language (lines added
    in the window by non-merge, non-bot commits, per file extension, ``LANGUAGE_BY_EXTENSION``).
@@ -313,7 +313,8 @@ def _count_of(metric: Metric, value: Any) -> float | None:
 
 def measure(entry: Entry, source: Path, work: Path) -> dict[str, Any]:
     """Ingest one repository with devintel and measure it; a table row."""
-    from devintel_cli.metrics.series import compute_window
+    from devintel_cli.metrics.buckets import window_bucket
+    from devintel_cli.metrics.series import compute_values
     from devintel_cli.reporting import load_inputs, resolve_scope
     from devintel_cli.repositories import add_repository
     from devintel_cli.store import activity
@@ -341,8 +342,9 @@ def measure(entry: Entry, source: Path, work: Path) -> dict[str, Any]:
         as_of = datetime.fromtimestamp(last + 1, UTC)
         start = as_of - timedelta(days=WINDOW_DAYS)
         scope = resolve_scope(ctx)
-        inputs = load_inputs(ctx, scope, METRICS, start, as_of, as_of=as_of)
-        values = {m: compute_window(m, start, as_of, inputs) for m in METRICS}
+        window = window_bucket(start, as_of)
+        inputs = load_inputs(ctx, scope, METRICS, [window], as_of=as_of)
+        values = {m: compute_values(m, [window], inputs)[0] for m in METRICS}
         contributors = len(activity.author_commit_counts(conn, [repo.id], start, as_of))
         lo, hi = int(start.timestamp()), int(as_of.timestamp())
         language, share = primary_language(

@@ -238,6 +238,7 @@ def _write_batch(
             )
             for seq, f in enumerate(c.files)
         ]
+        is_bot = int(bots.is_bot(c.author_name, c.author_email))
         # code churn's per-commit sums over eligible files (not binary, not excluded), kept
         # on the commit so a churn read never touches commit_files (§13 read budget)
         eligible = [(row[5], row[6]) for row in file_rows if not row[7] and not row[8]]
@@ -256,7 +257,7 @@ def _write_batch(
                 c.committer_offset_minutes,
                 c.subject,
                 int(c.is_merge),
-                int(bots.is_bot(c.author_name, c.author_email)),
+                is_bot,
                 c.additions,
                 c.deletions,
                 len(c.files),
@@ -269,7 +270,7 @@ def _write_batch(
         )
         files.extend(file_rows)
         for ref in parse.task_refs(message):
-            tasks.append((repo_id, c.sha, ref.key, int(ref.closes)))
+            tasks.append((repo_id, c.sha, ref.key, int(ref.closes), c.committer_time, is_bot))
     with write_transaction(conn):
         history.insert_history(conn, commits, files, tasks)
 

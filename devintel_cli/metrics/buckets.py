@@ -255,7 +255,7 @@ class BucketIndex:
     time order and not overlap (as ``make_buckets`` returns them).
     """
 
-    __slots__ = ("_ends", "_starts")
+    __slots__ = ("_ends", "_first", "_last", "_starts")
 
     def __init__(self, buckets: Sequence[Bucket]) -> None:
         self._starts = [bucket.window_start.astimezone(UTC) for bucket in buckets]
@@ -263,12 +263,18 @@ class BucketIndex:
         for i in range(1, len(self._starts)):
             if self._starts[i] < self._ends[i - 1]:
                 raise ValueError("buckets must be in time order and must not overlap")
+        # "ever" lists (all deployments up to --as-of) are mostly outside the buckets: two
+        # comparisons turn those away before the bisection
+        self._first = self._starts[0] if buckets else None
+        self._last = self._ends[-1] if buckets else None
 
     def __len__(self) -> int:
         return len(self._starts)
 
     def index_of(self, ts: datetime) -> int | None:
         """Position of the bucket counting ``ts`` (aware), or None when outside every bucket."""
+        if self._first is None or ts < self._first or ts >= self._last:  # type: ignore[operator]
+            return None
         i = bisect_right(self._starts, ts) - 1
         if i >= 0 and ts < self._ends[i]:
             return i

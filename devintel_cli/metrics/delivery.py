@@ -8,7 +8,6 @@ production deployments (environment matching ``production_pattern``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 
 from devintel_cli.metrics.buckets import Bucket, BucketIndex
 from devintel_cli.metrics.deployments import (
@@ -17,11 +16,12 @@ from devintel_cli.metrics.deployments import (
     production_deployments,
 )
 from devintel_cli.metrics.rows import (
+    DeploymentLeadTimes,
     DeploymentRow,
     DerivedDeployment,
+    MergedPullRequests,
     PullRequestRow,
     RepositoryRow,
-    ShippedCommitRow,
 )
 from devintel_cli.metrics.values import (
     NO_DEPLOYMENTS_DETECTED,
@@ -83,22 +83,24 @@ def cycle_time(
     buckets: Sequence[Bucket],
     deployments: Sequence[DeploymentRow],
     derived: Mapping[int, DerivedDeployment],
-    shipped_commits: Iterable[ShippedCommitRow],
+    lead_times: Iterable[DeploymentLeadTimes],
     *,
     production_pattern: str = DEFAULT_PRODUCTION_PATTERN,
 ) -> list[MetricValue]:
     """Median over non-merge, non-bot commits first shipped by a production deployment in
     the bucket of (deploy time − author time), in hours (§4).
 
-    The first deployment of a repository+environment (its baseline) contributes nothing:
-    it would report the age of the whole history. Spans ≤ 0 (clock skew) are ignored.
-    With several production environments a commit counts once per environment.
+    ``lead_times`` holds those commits' spans per deployment (``rows.lead_times`` builds it
+    from per-commit rows). The first deployment of a repository+environment (its baseline)
+    contributes nothing: it would report the age of the whole history. Spans ≤ 0 (clock
+    skew) are ignored. With several production environments a commit counts once per
+    environment.
     """
     production = production_deployments(deployments, production_pattern)
     if not production:
         return [MetricValue.absent(NO_DEPLOYMENTS_DETECTED) for _ in buckets]
     index = BucketIndex(buckets)
-    deployed: dict[int, tuple[int, datetime]] = {}  # deployment id -> (bucket, deployed_at)
+    bucket_of_deployment: dict[int, int] = {}
     in_bucket = [0] * len(buckets)
     baselines = [0] * len(buckets)
     for deployment in production:
@@ -111,17 +113,13 @@ def cycle_time(
         if derived_of(derived, deployment).is_baseline:
             baselines[position] += 1
             continue
-        deployed[deployment.id] = (position, deployment.deployed_at)
+        bucket_of_deployment[deployment.id] = position
 
     spans: list[list[float]] = [[] for _ in buckets]
-    for row in shipped_commits:  # hot: every shipped commit of the window
-        found = deployed.get(row.deployment_id)
-        if found is None or row.is_merge or row.is_bot:
-            continue
-        position, deployed_at = found
-        span = (deployed_at - row.author_time).total_seconds()
-        if span > 0:
-            spans[position].append(span / SECONDS_PER_HOUR)
+    for shipped in lead_times:
+        position = bucket_of_deployment.get(shipped.deployment_id)
+        if position is not None:
+            spans[position] += [s / SECONDS_PER_HOUR for s in shipped.lead_seconds if s > 0]
 
     values = []
     for position, bucket_spans in enumerate(spans):
@@ -136,29 +134,27 @@ def cycle_time(
 
 
 def pr_review_time(
-    buckets: Sequence[Bucket], pull_requests: Iterable[PullRequestRow]
+    buckets: Sequence[Bucket], merged: Iterable[MergedPullRequests]
 ) -> list[MetricValue]:
     """Median over PRs merged in the bucket of (merged_at − opened_at), in hours (§4).
 
-    Pass one row per PR (``prefer_imported`` picks it); the value is marked ``estimated``
-    when any PR it counts was estimated from Git. Spans ≤ 0 are ignored.
+    Pass one span per PR (``prefer_imported`` picks the row, ``rows.merged_pull_requests``
+    turns rows into spans); the value is marked ``estimated`` when any PR it counts was
+    estimated from Git. Spans ≤ 0 are ignored.
     """
     index = BucketIndex(buckets)
     spans: list[list[float]] = [[] for _ in buckets]
     estimated = [False] * len(buckets)
     any_pull_request = False
-    for pull_request in pull_requests:
+    for group in merged:
         any_pull_request = True
-        if pull_request.merged_at is None:
-            continue
-        position = index.index_of(pull_request.merged_at)
+        position = index.index_of(group.merged_from)
         if position is None:
             continue
-        span = (pull_request.merged_at - pull_request.opened_at).total_seconds()
-        if span <= 0:
-            continue
-        spans[position].append(span / SECONDS_PER_HOUR)
-        estimated[position] = estimated[position] or pull_request.estimated
+        counted = [s / SECONDS_PER_HOUR for s in group.review_seconds if s > 0]
+        if counted:
+            spans[position] += counted
+            estimated[position] = estimated[position] or group.estimated
     if not any_pull_request:
         return [MetricValue.absent(NO_PULL_REQUESTS) for _ in buckets]
     values = []

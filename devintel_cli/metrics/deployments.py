@@ -467,7 +467,15 @@ def production_deployments(
 ) -> list[DeploymentRow]:
     """The deployments to a production environment (``production_pattern``, searched)."""
     is_production = production_filter(production_pattern)
-    return [d for d in deployments if is_production(d.environment)]
+    verdicts: dict[str, bool] = {}  # a scope has a handful of environments, not one per row
+    production = []
+    for deployment in deployments:
+        verdict = verdicts.get(deployment.environment)
+        if verdict is None:
+            verdict = verdicts[deployment.environment] = is_production(deployment.environment)
+        if verdict:
+            production.append(deployment)
+    return production
 
 
 def derived_of(

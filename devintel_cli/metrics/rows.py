@@ -7,8 +7,12 @@ one would be read as local time by ``datetime.timestamp()`` and silently shift b
 Who filters what (the caller's part of the contract):
 - ``FileChurnRow``: only rows of non-merge, non-bot commits, non-binary files and paths
   outside the exclusion globs (§3) are passed; the churn function trusts that.
-- ``ShippedCommitRow``: pass every shipped commit, merges and bots included; the cycle-time
-  function drops merges and bots itself (the flags are on the row).
+- ``DeploymentLeadTimes``: one row per deployment with the lead times of the non-merge,
+  non-bot commits it first shipped (``lead_times`` builds them from ``ShippedCommitRow``s).
+- Rows that stand for a group (``CommitChurnRow``, ``MergedPullRequests``) may sum or list
+  many events, provided every event of a group falls in the same bucket of every bucket
+  set the caller computes: the store groups by the intervals between consecutive bucket
+  bounds ("cuts"), so a grouped read gives exactly the per-event result.
 - Event lists that "ever" questions read (deployments and their derived rows, incidents,
   tasks) are passed whole for the scope, up to ``--as-of``: "repositories with at least one
   deployment ever" or "no incidents imported" are judged from them. Bulky lists (shipped
@@ -96,11 +100,13 @@ class FileChurnRow:
 
 @dataclass(frozen=True, slots=True)
 class CommitChurnRow:
-    """One commit's churn inputs summed over its eligible files: ``modified`` is
-    Σ min(added, deleted) per file, ``added`` Σ added, ``files`` how many file rows.
+    """Churn inputs of one commit, or of a repository's commits authored between two cuts,
+    summed over eligible files: ``modified`` is Σ min(added, deleted) per file, ``added``
+    Σ added, ``files`` how many file rows; ``author_time`` is the (earliest) author time.
 
-    Code churn only ever needs these two sums per commit, so the store aggregates them in
-    SQL: half the rows of per-file data, which keeps a 1M-commit database under 1 s.
+    Code churn only ever needs these sums, so the store adds them up in SQL: a 1M-commit
+    database is read as a few hundred rows, not a row per commit (§13 read budget).
+    ``sha`` is empty for a grouped row.
     """
 
     repo_id: int
@@ -195,6 +201,32 @@ class ShippedCommitRow:
 
 
 @dataclass(frozen=True, slots=True)
+class DeploymentLeadTimes:
+    """What cycle time reads of the commits one deployment first shipped: each non-merge,
+    non-bot commit's lead time in whole seconds (deploy time − author time; ≤ 0 under
+    clock skew, which the metric ignores). One row per deployment keeps a million shipped
+    commits out of Python objects."""
+
+    deployment_id: int
+    lead_seconds: tuple[int, ...]
+
+
+def lead_times(
+    deployments: Iterable[DeploymentRow], shipped: Iterable[ShippedCommitRow]
+) -> list[DeploymentLeadTimes]:
+    """Per-deployment lead times from per-commit rows (what the store does in SQL); merges
+    and bots are dropped here. Deployments without counted commits get no row."""
+    deployed_at = {d.id: d.deployed_at for d in deployments}
+    spans: dict[int, list[int]] = {}
+    for row in shipped:
+        if row.is_merge or row.is_bot:
+            continue
+        lead = deployed_at[row.deployment_id] - row.author_time
+        spans.setdefault(row.deployment_id, []).append(int(lead.total_seconds()))
+    return [DeploymentLeadTimes(ident, tuple(values)) for ident, values in spans.items()]
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentRow:
     key: str
     repo_id: int | None
@@ -223,6 +255,29 @@ class PullRequestRow:
     merged_at: datetime | None
     #: True when opened/merged were estimated from Git rather than imported (§4)
     estimated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MergedPullRequests:
+    """Pull requests merged between two cuts (or one pull request): what review time reads
+    of them. ``merged_from`` is the earliest merge time, ``review_seconds`` each one's
+    merged − opened in whole seconds; ``estimated`` when they were estimated from Git
+    (the store keeps estimated and imported ones in separate rows)."""
+
+    merged_from: datetime
+    review_seconds: tuple[int, ...]
+    estimated: bool = False
+
+
+def merged_pull_requests(rows: Iterable[PullRequestRow]) -> list[MergedPullRequests]:
+    """One ``MergedPullRequests`` per merged pull request (unmerged ones are dropped)."""
+    return [
+        MergedPullRequests(
+            row.merged_at, (int((row.merged_at - row.opened_at).total_seconds()),), row.estimated
+        )
+        for row in rows
+        if row.merged_at is not None
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,8 +316,8 @@ class MetricInputs:
     deployments: Sequence[DeploymentRow] = ()
     #: derivation results by deployment id; every deployment passed needs one
     derived: Mapping[int, DerivedDeployment] = field(default_factory=dict)
-    shipped_commits: Sequence[ShippedCommitRow] = ()
-    pull_requests: Sequence[PullRequestRow] = ()
+    lead_times: Sequence[DeploymentLeadTimes] = ()
+    merged_pull_requests: Sequence[MergedPullRequests] = ()
     coverage: Sequence[CoverageRow] = ()
     churn: Sequence[CommitChurnRow] = ()
     incidents: Sequence[IncidentRow] = ()

@@ -25,8 +25,8 @@ from devintel_cli.metrics.values import MetricValue, round1
 #: the ``MetricInputs`` fields each metric reads: the store need load only these
 INPUTS_BY_METRIC: dict[Metric, frozenset[str]] = {
     Metric.DEPLOYMENT_FREQUENCY: frozenset({"deployments", "repositories"}),
-    Metric.CYCLE_TIME: frozenset({"deployments", "derived", "shipped_commits"}),
-    Metric.PR_REVIEW_TIME: frozenset({"pull_requests"}),
+    Metric.CYCLE_TIME: frozenset({"deployments", "derived", "lead_times"}),
+    Metric.PR_REVIEW_TIME: frozenset({"merged_pull_requests"}),
     Metric.CHANGE_FAILURE_RATE: frozenset({"deployments", "derived"}),
     Metric.TEST_COVERAGE: frozenset({"coverage"}),
     Metric.CODE_CHURN: frozenset({"churn"}),
@@ -43,9 +43,9 @@ _COMPUTE: dict[Metric, _Compute] = {
         b, i.deployments, production_pattern=p
     ),
     Metric.CYCLE_TIME: lambda b, i, p: delivery.cycle_time(
-        b, i.deployments, i.derived, i.shipped_commits, production_pattern=p
+        b, i.deployments, i.derived, i.lead_times, production_pattern=p
     ),
-    Metric.PR_REVIEW_TIME: lambda b, i, p: delivery.pr_review_time(b, i.pull_requests),
+    Metric.PR_REVIEW_TIME: lambda b, i, p: delivery.pr_review_time(b, i.merged_pull_requests),
     Metric.CHANGE_FAILURE_RATE: lambda b, i, p: quality.change_failure_rate(
         b, i.deployments, i.derived, production_pattern=p
     ),

@@ -8,18 +8,20 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from ..metrics.rows import (
     CommitChurnRow,
     CommitRow,
     CoverageRow,
+    DeploymentLeadTimes,
     DeploymentRow,
     DerivedDeployment,
     FailureKind,
     FailureReason,
     IncidentRow,
+    MergedPullRequests,
     PullRequestRow,
-    ShippedCommitRow,
     TaskRow,
 )
 
@@ -166,55 +168,75 @@ def load_outcomes(
         "SELECT deployment_id, status, failure_reasons, is_rework, is_baseline, recovered_at"
         f" FROM deployment_outcomes WHERE repo_id IN {_in(repo_ids)}"
     ):
-        reasons = tuple(
-            FailureReason(
-                FailureKind(x["kind"]), x["detail"], x["related_deployment_id"], x["incident_key"]
+        reasons = (
+            tuple(
+                FailureReason(
+                    FailureKind(x["kind"]),
+                    x["detail"],
+                    x["related_deployment_id"],
+                    x["incident_key"],
+                )
+                for x in json.loads(r[2])
             )
-            for x in json.loads(r[2])
+            if r[2] != "[]"  # most deployments succeed: skip the JSON parser for them
+            else ()
         )
         result[r[0]] = DerivedDeployment(r[0], r[1], reasons, bool(r[3]), bool(r[4]), _dt(r[5]))
     return result
 
 
-def load_shipped_commits(
+def load_lead_times(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
-) -> list[ShippedCommitRow]:
-    """Commits first shipped by deployments deployed in ``[start, end)`` — only those cycle
-    time can use: merges, bots and a baseline deployment's commits are left out here, in
-    SQL (the metric would drop them anyway; at a million commits the rows are the cost).
-    The commit facts are copied into ``deployment_commits`` at derivation time, so this
-    reads two clustered ranges and never looks commits up one by one."""
+) -> list[DeploymentLeadTimes]:
+    """Lead times (deploy − author, seconds) of the commits first shipped by deployments
+    deployed in ``[start, end)``, one row per deployment — only what cycle time can use:
+    merges, bots and a baseline deployment's commits are left out here, in SQL. The commit
+    facts are copied into ``deployment_commits`` at derivation time, so this reads two
+    clustered ranges and never looks commits up one by one; the spans cross into Python as
+    one string per deployment, not a row object per commit (§13 read budget)."""
     if not repo_ids:
         return []
     rows = conn.execute(
-        "SELECT dc.deployment_id, dc.sha, dc.author_time"
+        "SELECT dc.deployment_id, group_concat(d.deployed_at - dc.author_time)"
         " FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id"
         " LEFT JOIN deployment_outcomes o ON o.deployment_id = d.id"
         f" WHERE d.repo_id IN {_in(repo_ids)} AND d.deployed_at >= ? AND d.deployed_at < ?"
-        " AND dc.is_merge = 0 AND dc.is_bot = 0 AND coalesce(o.is_baseline, 0) = 0",
+        " AND dc.is_merge = 0 AND dc.is_bot = 0 AND coalesce(o.is_baseline, 0) = 0"
+        " GROUP BY dc.deployment_id",
         (_epoch(start), _epoch(end)),
     )
-    return [ShippedCommitRow(r[0], r[1], _dt(r[2]), False, False) for r in rows]  # type: ignore[arg-type]
+    return [DeploymentLeadTimes(ident, tuple(map(int, spans.split(",")))) for ident, spans in rows]
+
+
+def _intervals(cuts: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive ``[cut, next cut)`` pairs of sorted epoch seconds."""
+    return list(pairwise(cuts))
 
 
 # --- code ---------------------------------------------------------------------------------
 
 
 def load_churn(
-    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+    conn: sqlite3.Connection, repo_ids: Sequence[int], cuts: Sequence[int]
 ) -> list[CommitChurnRow]:
-    """Per-commit churn sums of non-merge, non-bot commits authored in the window (binary
-    and excluded files were left out at ingestion, §3/§4): one covering-index range scan."""
+    """Churn sums of non-merge, non-bot commits per repository and per interval between
+    consecutive ``cuts`` (sorted epoch seconds: every bound of every bucket the caller will
+    compute), binary and excluded files left out at ingestion (§3/§4). Summing inside an
+    interval cannot move a line across a bucket bound, so the metric is exact; each
+    interval is one covering-index range scan."""
     if not repo_ids:
         return []
-    rows = conn.execute(
-        "SELECT repo_id, sha, churn_modified, churn_added, churn_files, author_time"
-        " FROM commits INDEXED BY commits_by_author_time"
+    sql = (
+        "SELECT repo_id, min(author_time), sum(churn_modified), sum(churn_added),"
+        " sum(churn_files) FROM commits INDEXED BY commits_by_author_time"
         f" WHERE repo_id IN {_in(repo_ids)} AND author_time >= ? AND author_time < ?"
-        " AND is_merge = 0 AND is_bot = 0 AND churn_files > 0",
-        (_epoch(start), _epoch(end)),
+        " AND is_merge = 0 AND is_bot = 0 AND churn_files > 0 GROUP BY repo_id"
     )
-    return [CommitChurnRow(r[0], r[1], r[2], r[3], r[4], _dt(r[5])) for r in rows]  # type: ignore[arg-type]
+    return [
+        CommitChurnRow(r[0], "", r[2], r[3], r[4], _dt(r[1]))  # type: ignore[arg-type]
+        for interval in _intervals(cuts)
+        for r in conn.execute(sql, interval)
+    ]
 
 
 # --- pull requests ------------------------------------------------------------------------
@@ -234,24 +256,50 @@ def upsert_pull_request(
     )
 
 
+#: pull requests review time counts: merged, not bot-authored (bots are excluded everywhere
+#: by default, §4), and an imported PR replaces the Git estimate of the same PR
+_COUNTED_PULL_REQUESTS = (
+    " FROM pull_requests p WHERE repo_id IN {ids} AND merged_at >= ? AND merged_at < ?"
+    " AND opened_at IS NOT NULL AND is_bot_author = 0"
+    " AND (source = 'import' OR NOT EXISTS (SELECT 1 FROM pull_requests i"
+    "   WHERE i.repo_id = p.repo_id AND i.number = p.number AND i.source = 'import'))"
+)
+
+
 def load_pull_requests(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
 ) -> list[PullRequestRow]:
-    """PRs merged in the window; an imported PR replaces the Git estimate of the same PR.
-    Bot-authored PRs are left out (bots are excluded everywhere by default, §4)."""
+    """PRs merged in the window, one row each (``_COUNTED_PULL_REQUESTS``)."""
     if not repo_ids:
         return []
     rows = conn.execute(
-        "SELECT repo_id, number, opened_at, merged_at, source FROM pull_requests p"
-        f" WHERE repo_id IN {_in(repo_ids)} AND merged_at >= ? AND merged_at < ?"
-        " AND opened_at IS NOT NULL AND is_bot_author = 0"
-        " AND (source = 'import' OR NOT EXISTS (SELECT 1 FROM pull_requests i"
-        "   WHERE i.repo_id = p.repo_id AND i.number = p.number AND i.source = 'import'))",
+        "SELECT repo_id, number, opened_at, merged_at, source"
+        + _COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids)),
         (_epoch(start), _epoch(end)),
     )
     return [
         PullRequestRow(r[0], r[1], _dt(r[2]), _dt(r[3]), estimated=r[4] == "git")  # type: ignore[arg-type]
         for r in rows
+    ]
+
+
+def load_merged_pull_requests(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], cuts: Sequence[int]
+) -> list[MergedPullRequests]:
+    """Review spans of the counted PRs (``_COUNTED_PULL_REQUESTS``) merged in each interval
+    between consecutive ``cuts``, estimated and imported ones apart: what review time
+    needs, exact for any bucket bounded by cuts, without a row object per PR."""
+    if not repo_ids:
+        return []
+    sql = (
+        "SELECT min(merged_at), group_concat(merged_at - opened_at), source = 'git'"
+        + _COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids))
+        + " GROUP BY source = 'git'"
+    )
+    return [
+        MergedPullRequests(_dt(first), tuple(map(int, spans.split(","))), bool(estimated))  # type: ignore[arg-type]
+        for interval in _intervals(cuts)
+        for first, spans, estimated in conn.execute(sql, interval)
     ]
 
 
@@ -292,30 +340,30 @@ def load_tasks(
 ) -> list[TaskRow]:
     """Tasks completed in the window: imported ones, plus keys closed by commit messages
     ("fixes PAY-12") at the commit's committer time; an imported task wins over a commit."""
-    imported = {
-        r[0]: TaskRow(r[0], r[2], r[1], _dt(r[3]))  # type: ignore[arg-type]
+    imported = [
+        TaskRow(r[0], r[2], r[1], _dt(r[3]))  # type: ignore[arg-type]
         for r in conn.execute(
             "SELECT key, repo_id, service_line_id, completed_at FROM tasks"
             " WHERE workspace_id = ? AND completed_at >= ? AND completed_at < ?",
             (workspace_id, _epoch(start), _epoch(end)),
         )
-    }
-    known = {
-        r[0] for r in conn.execute("SELECT key FROM tasks WHERE workspace_id = ?", (workspace_id,))
-    }
-    closed: dict[str, TaskRow] = {}
-    if repo_ids:
-        # a key's completion is its first closing commit (in any repository of the scope)
+    ]
+    if not repo_ids:
+        return imported
+    # a key's completion is its first non-bot closing commit in any repository of the scope
+    # (commit facts copied onto commit_tasks: one scan of that table, no commit lookups)
+    closed = [
+        TaskRow(key, None, repo_id, _dt(at))  # type: ignore[arg-type]
         for key, repo_id, at in conn.execute(
-            "SELECT t.task_key, t.repo_id, min(c.committer_time) AS first FROM commit_tasks t"
-            " JOIN commits c ON c.repo_id = t.repo_id AND c.sha = t.sha"
-            f" WHERE t.closes = 1 AND t.repo_id IN {_in(repo_ids)} AND c.is_bot = 0"
-            " GROUP BY t.task_key HAVING first >= ? AND first < ?",
-            (_epoch(start), _epoch(end)),
-        ):
-            if key not in known:
-                closed[key] = TaskRow(key, None, repo_id, _dt(at))  # type: ignore[arg-type]
-    return [*imported.values(), *closed.values()]
+            "SELECT t.task_key, t.repo_id, min(t.committer_time) AS first FROM commit_tasks t"
+            f" WHERE t.closes = 1 AND t.is_bot = 0 AND t.repo_id IN {_in(repo_ids)}"
+            " GROUP BY t.task_key HAVING first >= ? AND first < ?"
+            " AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.workspace_id = ?"
+            "   AND k.key = t.task_key)",
+            (_epoch(start), _epoch(end), workspace_id),
+        )
+    ]
+    return [*imported, *closed]
 
 
 def deployment_listing(

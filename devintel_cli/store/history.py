@@ -45,7 +45,7 @@ FILE_COLUMNS = (
     "is_binary",
     "is_excluded",
 )
-TASK_COLUMNS = ("repo_id", "sha", "task_key", "closes")
+TASK_COLUMNS = ("repo_id", "sha", "task_key", "closes", "committer_time", "is_bot")
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:

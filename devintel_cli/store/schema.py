@@ -240,4 +240,16 @@ CREATE TABLE tasks (
 #: beside the alert queries in store/alerts.py and must not change once shipped
 V3_ALERTS = ALERTS_DDL
 
-MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION, V2_DELIVERY, V3_ALERTS)
+#: task throughput reads a closing commit's committer time and bot flag: copied onto
+#: ``commit_tasks`` (as code churn's sums ride on ``commits``) so the read scans this small
+#: table instead of looking up a commit per mention (§13 read budget)
+V4_TASK_CLOSING_FACTS = """
+ALTER TABLE commit_tasks ADD COLUMN committer_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commit_tasks ADD COLUMN is_bot INTEGER NOT NULL DEFAULT 0;
+UPDATE commit_tasks SET (committer_time, is_bot) = (
+    SELECT c.committer_time, c.is_bot FROM commits c
+    WHERE c.repo_id = commit_tasks.repo_id AND c.sha = commit_tasks.sha
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION, V2_DELIVERY, V3_ALERTS, V4_TASK_CLOSING_FACTS)
