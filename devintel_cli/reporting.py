@@ -123,14 +123,17 @@ def load_inputs(
     hi = datetime.fromtimestamp(cuts[-1], UTC)
     conn = ctx.conn
     deployments = (
-        store.load_deployments(conn, ids, until=as_of)
+        store.load_deployments(conn, ids, until=as_of, since=lo)
         if {"deployments", "derived"} & needed
         else []
     )
-    derived = store.load_outcomes(conn, ids) if "derived" in needed else {}
+    deployment_ids = [d.id for d in deployments]
+    derived = (
+        store.load_outcomes(conn, ids, deployment_ids=deployment_ids) if "derived" in needed else {}
+    )
     stale = {d.repo_id for d in deployments if d.id not in derived} if "derived" in needed else ()
     if stale:
-        derived = _rederive(ctx, scope, sorted(stale))
+        derived = _rederive(ctx, scope, sorted(stale), deployment_ids)
     return mrows.MetricInputs(
         repositories=tuple(
             mrows.RepositoryRow(r.id, r.service_line_id) for r in scope.repositories
@@ -149,7 +152,9 @@ def load_inputs(
     )
 
 
-def _rederive(ctx: Context, scope: Scope, repo_ids: list[int]) -> dict:  # type: ignore[type-arg]
+def _rederive(
+    ctx: Context, scope: Scope, repo_ids: list[int], deployment_ids: list[int]
+) -> dict[int, mrows.DerivedDeployment]:
     """Deployments without outcomes (a database from before derivation existed, or one a
     crashed older version left): derive them now, once, instead of failing the read."""
     from .delivery import rederive
@@ -158,7 +163,7 @@ def _rederive(ctx: Context, scope: Scope, repo_ids: list[int]) -> dict:  # type:
     with write_transaction(ctx.conn):
         for repo_id in repo_ids:
             rederive(ctx.conn, repo_id, scope.workspace_id)
-    return store.load_outcomes(ctx.conn, scope.repo_ids)
+    return store.load_outcomes(ctx.conn, scope.repo_ids, deployment_ids=deployment_ids)
 
 
 def _scoped_incidents(conn, scope: Scope, as_of: datetime) -> list[mrows.IncidentRow]:  # type: ignore[no-untyped-def]

@@ -202,7 +202,7 @@ def health_report(ctx: Context, scope: Scope, *, as_of: datetime, window_days: i
     """Health (§7): dimensions and the context that explains them."""
     from .models import DimensionOut, HealthContextOut, HealthOut, IndicatorOut
     from .scoring.health import dimensions, health_score, score_status
-    from .store.delivery import load_deployments
+    from .store.delivery import count_deployments
     from .timeutil import iso_z, parse_iso
 
     result = scorecard(ctx, scope, as_of=as_of, window_days=window_days)
@@ -211,9 +211,7 @@ def health_report(ctx: Context, scope: Scope, *, as_of: datetime, window_days: i
     score = health_score(dims)
     synced = [parse_iso(r.last_synced_at) for r in scope.repositories if r.last_synced_at]
     start = as_of - timedelta(days=window_days)
-    deployments = [
-        d for d in load_deployments(ctx.conn, scope.repo_ids, until=as_of) if d.deployed_at >= start
-    ]
+    deployments_in_window = count_deployments(ctx.conn, scope.repo_ids, start, as_of)
     return HealthOut(
         **_scope_fields(scope),
         computed_at=iso_z(as_of),
@@ -244,7 +242,7 @@ def health_report(ctx: Context, scope: Scope, *, as_of: datetime, window_days: i
             else None,
             active_contributors=contributors,
             bus_factor=bus,
-            deployments_in_window=len(deployments),
+            deployments_in_window=deployments_in_window,
             missing=_missing(result),
         ),
     )

@@ -15,7 +15,9 @@ Who filters what (the caller's part of the contract):
   bounds ("cuts"), so a grouped read gives exactly the per-event result.
 - Event lists that "ever" questions read (deployments and their derived rows, incidents,
   tasks) are passed whole for the scope, up to ``--as-of``: "repositories with at least one
-  deployment ever" or "no incidents imported" are judged from them. Bulky lists (shipped
+  deployment ever" or "no incidents imported" are judged from them. Deployments before the
+  buckets may be thinned to one per (repository, environment): "ever" only asks whether a
+  pair deployed, and rows outside every bucket are otherwise unread. Bulky lists (shipped
   commits, churn rows, pull requests, coverage) may be limited to the requested window.
 """
 

@@ -69,18 +69,35 @@ def insert_deployment(
 
 
 def load_deployments(
-    conn: sqlite3.Connection, repo_ids: Sequence[int], *, until: datetime | None = None
+    conn: sqlite3.Connection,
+    repo_ids: Sequence[int],
+    *,
+    until: datetime | None = None,
+    since: datetime | None = None,
 ) -> list[DeploymentRow]:
+    """Deployments before ``until``, oldest first.
+
+    With ``since``: those deployed in ``[since, until)`` plus, for each (repository,
+    environment), its first deployment before ``since`` — the witness that the pair ever
+    deployed, which is all the metrics' "ever" questions ask of older rows (rows.py). A
+    window read then carries the window, not a repository's whole deployment history.
+    """
     if not repo_ids:
         return []
+    ids = _in(repo_ids)
     sql = (
         "SELECT id, repo_id, sha, deployed_at, environment, source, name, recorded_status"
-        f" FROM deployments WHERE repo_id IN {_in(repo_ids)}"
+        f" FROM deployments WHERE repo_id IN {ids} AND deployed_at < ?"
     )
-    params: tuple[object, ...] = ()
-    if until is not None:
-        sql += " AND deployed_at < ?"
-        params = (_epoch(until),)
+    params: tuple[object, ...] = (_epoch(until) if until is not None else 2**62,)
+    if since is not None:
+        # SQLite fills the bare ``id`` from the row holding min(deployed_at)
+        sql += (
+            " AND (deployed_at >= ? OR id IN (SELECT id FROM (SELECT id, min(deployed_at)"
+            f" FROM deployments WHERE repo_id IN {ids} AND deployed_at < ?"
+            " GROUP BY repo_id, environment)))"
+        )
+        params += (_epoch(since), _epoch(since))
     return [
         DeploymentRow(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7])  # type: ignore[arg-type]
         for r in conn.execute(sql + " ORDER BY deployed_at, id", params)
@@ -159,15 +176,23 @@ def replace_outcomes(
 
 
 def load_outcomes(
-    conn: sqlite3.Connection, repo_ids: Sequence[int]
+    conn: sqlite3.Connection,
+    repo_ids: Sequence[int],
+    *,
+    deployment_ids: Sequence[int] | None = None,
 ) -> dict[int, DerivedDeployment]:
-    if not repo_ids:
+    """Derivation results of the repositories' deployments (only ``deployment_ids``' when
+    given), by deployment id."""
+    if not repo_ids or deployment_ids == []:
         return {}
-    result = {}
-    for r in conn.execute(
+    sql = (
         "SELECT deployment_id, status, failure_reasons, is_rework, is_baseline, recovered_at"
         f" FROM deployment_outcomes WHERE repo_id IN {_in(repo_ids)}"
-    ):
+    )
+    if deployment_ids is not None:
+        sql += f" AND deployment_id IN {_in(deployment_ids)}"
+    result = {}
+    for r in conn.execute(sql):
         reasons = (
             tuple(
                 FailureReason(
@@ -366,6 +391,21 @@ def load_tasks(
     return [*imported, *closed]
 
 
+def count_deployments(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> int:
+    """How many deployments (any environment, any status) were made in ``[start, end)``."""
+    if not repo_ids:
+        return 0
+    return int(
+        conn.execute(
+            f"SELECT count(*) FROM deployments WHERE repo_id IN {_in(repo_ids)}"
+            " AND deployed_at >= ? AND deployed_at < ?",
+            (_epoch(start), _epoch(end)),
+        ).fetchone()[0]
+    )
+
+
 def deployment_listing(
     conn: sqlite3.Connection, repo_ids: Sequence[int], *, limit: int
 ) -> list[tuple[DeploymentRow, DerivedDeployment | None, list[str]]]:
@@ -373,13 +413,13 @@ def deployment_listing(
     shipped commits (oldest first)."""
     if not repo_ids:
         return []
-    outcomes = load_outcomes(conn, repo_ids)
     rows = conn.execute(
         "SELECT id, repo_id, sha, deployed_at, environment, source, name, recorded_status"
         f" FROM deployments WHERE repo_id IN {_in(repo_ids)}"
         " ORDER BY deployed_at DESC, id DESC LIMIT ?",
         (limit,),
     ).fetchall()
+    outcomes = load_outcomes(conn, repo_ids, deployment_ids=[r[0] for r in rows])
     listing = []
     for r in rows:
         deployment = DeploymentRow(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7])  # type: ignore[arg-type]
