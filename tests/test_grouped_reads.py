@@ -1,8 +1,10 @@
-"""Grouped reads are exact: the store sums churn and lists review spans per interval between
-bucket bounds ("cuts"), and lead times per deployment; every bucket set must get the values
-that per-commit / per-PR rows give. Checked on the payments fixture with bounds that cut
-through its history: local midnights of a half-hour zone, ISO weeks, sprints, and windows
-with fractions of a second (as ``--as-of now`` makes them)."""
+"""Grouped and thinned reads are exact: the store sums churn and lists review spans per
+interval between bucket bounds ("cuts"), lead times per deployment, and keeps only one
+deployment per (repository, environment) before the buckets; every bucket set must get the
+values the whole history gives, one row per commit / PR / deployment. Checked on the
+payments fixture with bounds that cut through its history: local midnights of a half-hour
+zone, ISO weeks, sprints, windows with fractions of a second (as ``--as-of now`` makes
+them), and days after the last deployment."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from devintel_cli.metrics.catalog import Metric
 from devintel_cli.metrics.rows import (
     CommitChurnRow,
     MetricInputs,
+    RepositoryRow,
     ShippedCommitRow,
     lead_times,
     merged_pull_requests,
@@ -26,7 +29,15 @@ from devintel_cli.store import delivery as store
 from devintel_cli.workspace import open_context
 
 AS_OF = datetime(2026, 5, 1, 9, 30, 15, 500_000, tzinfo=UTC)
-GROUPED = (Metric.CODE_CHURN, Metric.PR_REVIEW_TIME, Metric.CYCLE_TIME)
+GROUPED = (
+    Metric.CODE_CHURN,
+    Metric.PR_REVIEW_TIME,
+    Metric.CYCLE_TIME,
+    Metric.DEPLOYMENT_FREQUENCY,
+    Metric.CHANGE_FAILURE_RATE,
+    Metric.REWORK_RATE,
+    Metric.FAILED_DEPLOYMENT_RECOVERY_TIME,
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +65,7 @@ def per_event_inputs(ctx, scope) -> MetricInputs:
     ]
     far = datetime(2000, 1, 1, tzinfo=UTC)
     return MetricInputs(
+        repositories=[RepositoryRow(i) for i in ids],
         deployments=deployments,
         derived=store.load_outcomes(conn, ids),
         lead_times=lead_times(deployments, shipped),
@@ -77,6 +89,9 @@ BUCKET_SETS = {
         ],
         make_buckets(AS_OF - timedelta(weeks=8), AS_OF, "weekly"),
     ],
+    # after the last deployment (v1.3.0, 2026-04-28T08:00Z): only a witness of the history
+    # is loaded, and the repository still counts as deploying (0 a week, not absent)
+    "days after the last deployment": [make_buckets(date(2026, 4, 29), date(2026, 4, 30), "daily")],
 }
 
 
@@ -97,3 +112,19 @@ def test_grouped_reads_give_the_per_event_values(cli, payments, name) -> None:
     assert measured >= 3  # the bucket sets really cut through data
     # fewer rows than events: the reads did group
     assert len(grouped.churn) < len(reference.churn) or name.startswith("days")
+
+
+def test_after_the_last_deployment_only_a_witness_is_read_and_the_repository_still_deploys(
+    cli, payments
+) -> None:
+    cli("repo", "add", str(payments.path))
+    ctx = open_context()
+    scope = resolve_scope(ctx)
+    (days,) = BUCKET_SETS["days after the last deployment"]
+    inputs = load_inputs(ctx, scope, GROUPED, days, as_of=AS_OF)
+    # six tag deployments in history; one witness for (payments-api, production)
+    assert [d.name for d in inputs.deployments] == ["v1.0.0"]
+    for day in compute_values(Metric.DEPLOYMENT_FREQUENCY, days, inputs):
+        assert (day.value, day.numerator) == (0.0, 0)  # 0 ÷ (1 repository × 1/7 week)
+    for day in compute_values(Metric.CYCLE_TIME, days, inputs):
+        assert day.reason == "no deployments in this period"
