@@ -94,6 +94,21 @@ def metric_windows(
     return result
 
 
+def window_values(
+    ctx: Context,
+    scope: Scope,
+    *,
+    as_of: datetime,
+    window_days: int,
+    metrics: tuple[Metric, ...] = tuple(CATALOG),
+) -> dict[Metric, MetricValue]:
+    """Each metric over [as_of − window, as_of) alone — no previous window, no weekly
+    points: what benchmarks compare, read for one window only."""
+    window = window_bucket(as_of - timedelta(days=window_days), as_of)
+    inputs = load_inputs(ctx, scope, metrics, [window], as_of=as_of)
+    return {metric: compute_values(metric, [window], inputs)[0] for metric in metrics}
+
+
 def task_target(scope: Scope) -> float | None:
     lines = [scope.line] if scope.line else list(scope.lines)
     return float(lines[0].task_target) if len(lines) == 1 else None
@@ -268,16 +283,16 @@ def benchmarks_report(  # type: ignore[no-untyped-def]
     if reference_file is not None:
         reference = reference.overlay(load_reference_file(reference_file))
     profile = get_profile(profile_name or DEFAULT_PROFILE)
-    windows = metric_windows(ctx, scope, as_of=as_of, window_days=window_days)
+    measured = window_values(ctx, scope, as_of=as_of, window_days=window_days)
     contributors, _ = team_activity(ctx, scope, as_of=as_of, window_days=window_days)
     rows, unavailable = [], []
-    for metric, window in windows.items():
-        value = _round(window.current.value)
+    for metric, current in measured.items():
+        value = _round(current.value)
         row = benchmark_row(
             metric, value, reference, active_contributors=contributors, profile=profile
         )
         if row is None:
-            reason = window.current.reason if value is None else "no reference distribution"
+            reason = current.reason if value is None else "no reference distribution"
             unavailable.append(
                 MissingMetricOut(
                     metric=str(metric), reason=reason or "no data", how_to_add=HOW_TO_ADD[metric]

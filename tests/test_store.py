@@ -103,7 +103,7 @@ def test_two_connections_write_without_lock_errors(tmp_path: Path) -> None:
     assert a.execute("SELECT value FROM counters WHERE prefix = 'X'").fetchone()[0] == 2
 
 
-def test_migration_4_copies_closing_commit_facts_onto_existing_task_mentions(
+def test_migration_4_copies_closing_commit_facts_and_widens_the_author_time_index(
     tmp_path: Path,
 ) -> None:
     """A database from before migration 4 keeps its task mentions, now carrying the
@@ -142,3 +142,5 @@ def test_migration_4_copies_closing_commit_facts_onto_existing_task_mentions(
         "SELECT sha, committer_time, is_bot FROM commit_tasks ORDER BY sha"
     ).fetchall()
     assert [tuple(r) for r in rows] == [("a" * 40, 1_700_000_000, 0), ("b" * 40, 1_700_000_500, 1)]
+    indexed = [r[2] for r in migrated.execute("PRAGMA index_info(commits_by_author_time)")]
+    assert indexed[-1] == "author_email"  # contributors are counted from the index alone

@@ -240,10 +240,14 @@ CREATE TABLE tasks (
 #: beside the alert queries in store/alerts.py and must not change once shipped
 V3_ALERTS = ALERTS_DDL
 
-#: task throughput reads a closing commit's committer time and bot flag: copied onto
-#: ``commit_tasks`` (as code churn's sums ride on ``commits``) so the read scans this small
-#: table instead of looking up a commit per mention (§13 read budget)
-V4_TASK_CLOSING_FACTS = """
+#: §13 read budget. Task throughput reads a closing commit's committer time and bot flag:
+#: copied onto ``commit_tasks`` (as code churn's sums ride on ``commits``) so the read scans
+#: that small table instead of looking up a commit per mention. The author-time index also
+#: carries the author's email, so counting active contributors never leaves the index.
+V4_READ_BUDGET = """
+DROP INDEX commits_by_author_time;
+CREATE INDEX commits_by_author_time ON commits
+    (repo_id, author_time, is_merge, is_bot, churn_modified, churn_added, churn_files, author_email);
 ALTER TABLE commit_tasks ADD COLUMN committer_time INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE commit_tasks ADD COLUMN is_bot INTEGER NOT NULL DEFAULT 0;
 UPDATE commit_tasks SET (committer_time, is_bot) = (
@@ -252,4 +256,4 @@ UPDATE commit_tasks SET (committer_time, is_bot) = (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION, V2_DELIVERY, V3_ALERTS, V4_TASK_CLOSING_FACTS)
+MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION, V2_DELIVERY, V3_ALERTS, V4_READ_BUDGET)
