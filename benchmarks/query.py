@@ -199,12 +199,13 @@ def main() -> int:
                 f"{time.perf_counter() - start:.0f} s ({root})"
             )
         os.environ["DEVINTEL_HOME"] = str(root)
+        from devintel_cli.benchmarking import benchmarks_report
         from devintel_cli.metrics.buckets import Granularity
         from devintel_cli.metrics.catalog import Metric
         from devintel_cli.reporting import default_range, resolve_scope, series
         from devintel_cli.repositories import list_summaries
         from devintel_cli.risk import risk_report
-        from devintel_cli.scorecards import benchmarks_report, health_report, scorecard_report
+        from devintel_cli.scorecards import health_report, scorecard_report
         from devintel_cli.workspace import open_context
 
         ctx = open_context()

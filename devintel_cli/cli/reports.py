@@ -136,8 +136,8 @@ def benchmarks(
     """Your values against reference distributions: percentile, assessment, DORA tier (§8)."""
     from functools import partial
 
+    from ..benchmarking import benchmarks_report
     from ..render import Format, to_json
-    from ..scorecards import benchmarks_report
     from .common import emit_items
 
     out = output_format(fmt, as_json)

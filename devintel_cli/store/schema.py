@@ -246,8 +246,10 @@ V3_ALERTS = ALERTS_DDL
 #: carries the author's email, so counting active contributors never leaves the index.
 V4_READ_BUDGET = """
 DROP INDEX commits_by_author_time;
-CREATE INDEX commits_by_author_time ON commits
-    (repo_id, author_time, is_merge, is_bot, churn_modified, churn_added, churn_files, author_email);
+CREATE INDEX commits_by_author_time ON commits (
+    repo_id, author_time, is_merge, is_bot, churn_modified, churn_added, churn_files,
+    author_email
+);
 ALTER TABLE commit_tasks ADD COLUMN committer_time INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE commit_tasks ADD COLUMN is_bot INTEGER NOT NULL DEFAULT 0;
 UPDATE commit_tasks SET (committer_time, is_bot) = (
