@@ -171,3 +171,16 @@ def test_repo_config_changes_what_counts_as_a_deployment(ingested, cli) -> None:
         == line
     )
     cli("repo", "config", "payments-api", code=2)  # nothing to change
+
+
+def test_listings_abbreviate_long_lists_for_reading_and_csv_keeps_every_item(ingested) -> None:
+    listed = {d["name"]: d for d in ingested.json("deployments", "list")}
+    first = listed["v1.0.0"]["shipped_commits"]  # the baseline ships the history before it
+    assert len(first) > 5
+    markdown = ingested("deployments", "list", "--format", "markdown").stdout
+    row = next(line for line in markdown.splitlines() if "| v1.0.0 |" in line)
+    # five shas, then how many more
+    assert f"{', '.join(first[:5])} … (+{len(first) - 5} more)" in row
+    assert first[5] not in row
+    csv_text = ingested("deployments", "list", "--format", "csv").stdout
+    assert all(sha in csv_text for sha in first)

@@ -36,6 +36,10 @@ def _plain(data: Any) -> Any:
     return data
 
 
+#: list items a table cell shows before "… (+N more)"
+TABLE_LIST_ITEMS = 5
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -44,6 +48,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.1f}"
     if isinstance(value, list | tuple):
+        if len(value) > TABLE_LIST_ITEMS:
+            # a table cell is for reading: a deployment shipping 400 commits shows the first
+            # few and how many more (JSON and CSV carry every item)
+            shown = ", ".join(_cell(v) for v in value[:TABLE_LIST_ITEMS])
+            return f"{shown} … (+{len(value) - TABLE_LIST_ITEMS} more)"
         return ", ".join(_cell(v) for v in value)
     return str(value)
 
