@@ -29,6 +29,7 @@ from devintel_cli.metrics.values import (
     NO_MERGED_PULL_REQUESTS,
     NO_PULL_REQUESTS,
     ONLY_BASELINE_DEPLOYMENTS,
+    round1,
 )
 
 
@@ -208,3 +209,15 @@ def test_an_imported_pr_wins_over_its_git_estimate_whatever_the_order():
         WEEKS_2_AND_3, merged_pull_requests(prefer_imported([estimate, imported]))
     )
     assert (week_2.value, week_2.estimated) == (10.0, False)
+
+
+def test_review_time_medians_whole_seconds_then_converts_once_so_halves_round_up():
+    # 98 s and 7,462 s: median (98 + 7,462) ÷ 2 = 3,780 s = 1.05 h exactly, which §12 rounds
+    # half up to 1.1. Turning each span into hours first gives 1.0499999999999998 h → 1.0.
+    pull_requests = [
+        pr(1, "2026-01-05T09:00:00Z", "2026-01-05T09:01:38Z"),
+        pr(2, "2026-01-05T09:00:00Z", "2026-01-05T11:04:22Z"),
+    ]
+    week_2, _ = pr_review_time(WEEKS_2_AND_3, merged_pull_requests(pull_requests))
+    assert week_2.value == 1.05
+    assert round1(week_2.value) == 1.1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from datetime import UTC, datetime
@@ -103,7 +104,7 @@ def test_two_connections_write_without_lock_errors(tmp_path: Path) -> None:
     assert a.execute("SELECT value FROM counters WHERE prefix = 'X'").fetchone()[0] == 2
 
 
-def test_migration_4_copies_closing_commit_facts_and_widens_the_author_time_index(
+def test_migration_4_copies_read_facts_and_widens_the_author_time_index(
     tmp_path: Path,
 ) -> None:
     """A database from before migration 4 keeps its task mentions, now carrying the
@@ -135,6 +136,23 @@ def test_migration_4_copies_closing_commit_facts_and_widens_the_author_time_inde
                 (sha, committed, bot),
             )
             conn.execute("INSERT INTO commit_tasks VALUES (1, ?, 'PAY-1', 1)", (sha,))
+        # a deployment at 1_700_003_600 shipping both (a merge, "c", is not counted)
+        conn.execute(
+            "INSERT INTO commits VALUES (1, ?, '', 'n', 'e', 1700000100, 0, 'n', 'e',"
+            " 1700000900, 0, 's', 1, 0, 0, 0, 0, NULL, NULL, 0, 0, 0)",
+            ("c" * 40,),
+        )
+        conn.execute(
+            "INSERT INTO deployments (id, repo_id, source, source_key, sha, environment,"
+            " deployed_at, name, recorded_status) VALUES (7, 1, 'tag', 'v1', ?, 'production',"
+            " 1700003600, 'v1', 'success')",
+            ("b" * 40,),
+        )
+        conn.execute("INSERT INTO deployment_outcomes VALUES (7, 1, 'success', 0, 0, NULL, '[]')")
+        conn.executemany(
+            "INSERT INTO deployment_commits VALUES (7, 1, ?, ?, ?, 0)",
+            [("a" * 40, 1_699_996_400, 0), ("b" * 40, 1_700_000_000, 0), ("c" * 40, 1, 1)],
+        )
     conn.close()
     migrated = connect(path)
     assert migrated.execute("PRAGMA user_version").fetchone()[0] == latest_version()
@@ -142,5 +160,8 @@ def test_migration_4_copies_closing_commit_facts_and_widens_the_author_time_inde
         "SELECT sha, committer_time, is_bot FROM commit_tasks ORDER BY sha"
     ).fetchall()
     assert [tuple(r) for r in rows] == [("a" * 40, 1_700_000_000, 0), ("b" * 40, 1_700_000_500, 1)]
+    (leads,) = migrated.execute("SELECT lead_seconds FROM deployment_outcomes").fetchone()
+    # deploy − author: 1_700_003_600 − 1_699_996_400 = 7_200 and − 1_700_000_000 = 3_600
+    assert sorted(json.loads(leads)) == [3_600, 7_200]
     indexed = [r[2] for r in migrated.execute("PRAGMA index_info(commits_by_author_time)")]
     assert indexed[-1] == "author_email"  # contributors are counted from the index alone

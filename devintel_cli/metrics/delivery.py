@@ -115,11 +115,11 @@ def cycle_time(
             continue
         bucket_of_deployment[deployment.id] = position
 
-    spans: list[list[float]] = [[] for _ in buckets]
+    spans: list[list[int]] = [[] for _ in buckets]  # seconds
     for shipped in lead_times:
         position = bucket_of_deployment.get(shipped.deployment_id)
         if position is not None:
-            spans[position] += [s / SECONDS_PER_HOUR for s in shipped.lead_seconds if s > 0]
+            spans[position] += [s for s in shipped.lead_seconds if s > 0]
 
     values = []
     for position, bucket_spans in enumerate(spans):
@@ -129,7 +129,7 @@ def cycle_time(
             reason = ONLY_BASELINE_DEPLOYMENTS
         else:
             reason = NO_SHIPPED_COMMITS
-        values.append(median_value(bucket_spans, reason))
+        values.append(median_value(bucket_spans, reason, per_unit=SECONDS_PER_HOUR))
     return values
 
 
@@ -143,7 +143,7 @@ def pr_review_time(
     estimated from Git. Spans ≤ 0 are ignored.
     """
     index = BucketIndex(buckets)
-    spans: list[list[float]] = [[] for _ in buckets]
+    spans: list[list[int]] = [[] for _ in buckets]  # seconds
     estimated = [False] * len(buckets)
     any_pull_request = False
     for group in merged:
@@ -151,7 +151,7 @@ def pr_review_time(
         position = index.index_of(group.merged_from)
         if position is None:
             continue
-        counted = [s / SECONDS_PER_HOUR for s in group.review_seconds if s > 0]
+        counted = [s for s in group.review_seconds if s > 0]
         if counted:
             spans[position] += counted
             estimated[position] = estimated[position] or group.estimated
@@ -159,7 +159,7 @@ def pr_review_time(
         return [MetricValue.absent(NO_PULL_REQUESTS) for _ in buckets]
     values = []
     for bucket_spans, is_estimated in zip(spans, estimated, strict=True):
-        value = median_value(bucket_spans, NO_MERGED_PULL_REQUESTS)
+        value = median_value(bucket_spans, NO_MERGED_PULL_REQUESTS, per_unit=SECONDS_PER_HOUR)
         if is_estimated:
             value = MetricValue(value.value, samples=value.samples, estimated=True)
         values.append(value)

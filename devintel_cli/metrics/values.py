@@ -62,10 +62,15 @@ class MetricValue:
         return cls(value=None, reason=reason)
 
 
-def median_value(values: Sequence[float], reason_if_empty: str) -> MetricValue:
+def median_value(
+    values: Sequence[float], reason_if_empty: str, *, per_unit: float = 1.0
+) -> MetricValue:
+    """The median of ``values`` divided by ``per_unit``: spans kept in whole seconds are
+    taken the median of exactly, then turned into hours with one division (no rounding of
+    each span first, which could tip a value sitting on a §12 half either way)."""
     if not values:
         return MetricValue.absent(reason_if_empty)
-    return MetricValue(value=median(values), samples=len(values))
+    return MetricValue(value=median(values) / per_unit, samples=len(values))
 
 
 def percent_value(

@@ -173,6 +173,15 @@ def replace_outcomes(
             " WHERE repo_id = ? AND sha = ?",
             [(d.deployment_id, repo_id, sha) for sha in d.shipped],
         )
+    # what cycle time reads of each deployment: its non-merge, non-bot commits' lead times
+    conn.execute(
+        "UPDATE deployment_outcomes SET lead_seconds = ("
+        " SELECT json_group_array(d.deployed_at - dc.author_time)"
+        " FROM deployment_commits dc JOIN deployments d ON d.id = dc.deployment_id"
+        " WHERE dc.deployment_id = deployment_outcomes.deployment_id"
+        " AND dc.is_merge = 0 AND dc.is_bot = 0) WHERE repo_id = ?",
+        (repo_id,),
+    )
 
 
 def load_outcomes(
@@ -213,24 +222,21 @@ def load_outcomes(
 def load_lead_times(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
 ) -> list[DeploymentLeadTimes]:
-    """Lead times (deploy − author, seconds) of the commits first shipped by deployments
-    deployed in ``[start, end)``, one row per deployment — only what cycle time can use:
-    merges, bots and a baseline deployment's commits are left out here, in SQL. The commit
-    facts are copied into ``deployment_commits`` at derivation time, so this reads two
-    clustered ranges and never looks commits up one by one; the spans cross into Python as
-    one string per deployment, not a row object per commit (§13 read budget)."""
+    """Lead times (deploy − author, seconds) of the non-merge, non-bot commits first
+    shipped by deployments deployed in ``[start, end)``, one row per deployment; baseline
+    deployments are left out (cycle time never counts them). Derivation stores each
+    deployment's list on its outcome, so a year of cycle time reads a row per deployment,
+    not one per shipped commit (§13 read budget)."""
     if not repo_ids:
         return []
     rows = conn.execute(
-        "SELECT dc.deployment_id, group_concat(d.deployed_at - dc.author_time)"
-        " FROM deployments d JOIN deployment_commits dc ON dc.deployment_id = d.id"
-        " LEFT JOIN deployment_outcomes o ON o.deployment_id = d.id"
+        "SELECT o.deployment_id, o.lead_seconds"
+        " FROM deployments d JOIN deployment_outcomes o ON o.deployment_id = d.id"
         f" WHERE d.repo_id IN {_in(repo_ids)} AND d.deployed_at >= ? AND d.deployed_at < ?"
-        " AND dc.is_merge = 0 AND dc.is_bot = 0 AND coalesce(o.is_baseline, 0) = 0"
-        " GROUP BY dc.deployment_id",
+        " AND o.is_baseline = 0 AND o.lead_seconds != '[]'",
         (_epoch(start), _epoch(end)),
     )
-    return [DeploymentLeadTimes(ident, tuple(map(int, spans.split(",")))) for ident, spans in rows]
+    return [DeploymentLeadTimes(ident, tuple(json.loads(spans))) for ident, spans in rows]
 
 
 def _intervals(cuts: Sequence[int]) -> list[tuple[int, int]]:
@@ -317,12 +323,12 @@ def load_merged_pull_requests(
     if not repo_ids:
         return []
     sql = (
-        "SELECT min(merged_at), group_concat(merged_at - opened_at), source = 'git'"
+        "SELECT min(merged_at), json_group_array(merged_at - opened_at), source = 'git'"
         + _COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids))
         + " GROUP BY source = 'git'"
     )
     return [
-        MergedPullRequests(_dt(first), tuple(map(int, spans.split(","))), bool(estimated))  # type: ignore[arg-type]
+        MergedPullRequests(_dt(first), tuple(json.loads(spans)), bool(estimated))  # type: ignore[arg-type]
         for interval in _intervals(cuts)
         for first, spans, estimated in conn.execute(sql, interval)
     ]

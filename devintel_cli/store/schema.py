@@ -243,7 +243,9 @@ V3_ALERTS = ALERTS_DDL
 #: §13 read budget. Task throughput reads a closing commit's committer time and bot flag:
 #: copied onto ``commit_tasks`` (as code churn's sums ride on ``commits``) so the read scans
 #: that small table instead of looking up a commit per mention. The author-time index also
-#: carries the author's email, so counting active contributors never leaves the index.
+#: carries the author's email, so counting active contributors never leaves the index. Each
+#: deployment's outcome carries its shipped commits' lead times (what cycle time reads), so
+#: a year of cycle time reads a row per deployment, not one per shipped commit.
 V4_READ_BUDGET = """
 DROP INDEX commits_by_author_time;
 CREATE INDEX commits_by_author_time ON commits (
@@ -255,6 +257,13 @@ ALTER TABLE commit_tasks ADD COLUMN is_bot INTEGER NOT NULL DEFAULT 0;
 UPDATE commit_tasks SET (committer_time, is_bot) = (
     SELECT c.committer_time, c.is_bot FROM commits c
     WHERE c.repo_id = commit_tasks.repo_id AND c.sha = commit_tasks.sha
+);
+ALTER TABLE deployment_outcomes ADD COLUMN lead_seconds TEXT NOT NULL DEFAULT '[]';
+UPDATE deployment_outcomes SET lead_seconds = (
+    SELECT json_group_array(d.deployed_at - dc.author_time)
+    FROM deployment_commits dc JOIN deployments d ON d.id = dc.deployment_id
+    WHERE dc.deployment_id = deployment_outcomes.deployment_id
+    AND dc.is_merge = 0 AND dc.is_bot = 0
 );
 """
 
