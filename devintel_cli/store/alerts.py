@@ -28,87 +28,11 @@ from datetime import datetime
 
 from ..errors import ExternalError
 from ..timeutil import iso_z
+from .schema import V3_ALERTS
 
-# No ';' may appear inside a statement: the migration runner splits scripts on it.
-ALERTS_DDL = """
-CREATE TABLE webhooks (
-    id TEXT PRIMARY KEY CHECK (id GLOB 'WHK-[0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]'),
-    workspace_id TEXT NOT NULL,
-    url TEXT NOT NULL,
-    secret TEXT NOT NULL,
-    format TEXT NOT NULL DEFAULT 'standard' CHECK (format IN ('standard', 'slack')),
-    created_at TEXT NOT NULL
-);
-CREATE INDEX webhooks_by_workspace ON webhooks (workspace_id);
-
-CREATE TABLE alert_rules (
-    id TEXT PRIMARY KEY CHECK (id GLOB 'ALR-[0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]'),
-    workspace_id TEXT NOT NULL,
-    name TEXT,
-    metric TEXT NOT NULL,
-    operator TEXT NOT NULL CHECK (operator IN ('gt', 'gte', 'lt', 'lte')),
-    threshold REAL NOT NULL,
-    "window" TEXT NOT NULL,
-    severity TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
-    scope_kind TEXT NOT NULL DEFAULT 'workspace'
-        CHECK (scope_kind IN ('workspace', 'line', 'repo')),
-    scope_ref TEXT,
-    for_checks INTEGER NOT NULL DEFAULT 0 CHECK (for_checks >= 0),
-    repeat_interval_s INTEGER NOT NULL DEFAULT 86400 CHECK (repeat_interval_s > 0),
-    actions TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(actions)),
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    CHECK ((scope_kind = 'workspace') = (scope_ref IS NULL))
-);
-CREATE INDEX alert_rules_by_workspace ON alert_rules (workspace_id);
-CREATE UNIQUE INDEX alert_rules_name ON alert_rules (workspace_id, name) WHERE name IS NOT NULL;
-
-CREATE TABLE alert_states (
-    fingerprint TEXT PRIMARY KEY,
-    rule_id TEXT NOT NULL REFERENCES alert_rules (id) ON DELETE CASCADE,
-    state TEXT NOT NULL CHECK (state IN ('ok', 'pending', 'firing', 'no_data', 'resolved')),
-    pending_count INTEGER NOT NULL DEFAULT 0,
-    since TEXT NOT NULL,
-    last_value REAL,
-    last_notified_at TEXT,
-    updated_at TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX alert_states_by_rule ON alert_states (rule_id);
-
-CREATE TABLE alert_events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    workspace_id TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    rule_id TEXT NOT NULL,
-    from_state TEXT,
-    to_state TEXT NOT NULL,
-    value REAL,
-    at TEXT NOT NULL,
-    message_id TEXT
-);
-CREATE INDEX alert_events_by_workspace ON alert_events (workspace_id, at);
-CREATE INDEX alert_events_by_rule ON alert_events (rule_id, at);
-
-CREATE TABLE outbox (
-    message_id TEXT NOT NULL CHECK (message_id GLOB 'msg_?*'),
-    webhook_id TEXT NOT NULL,
-    event_id INTEGER REFERENCES alert_events (id),
-    body BLOB NOT NULL,
-    created_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
-    claimed_until TEXT,
-    claim_token TEXT,
-    delivered_at TEXT,
-    failed_at TEXT,
-    last_status INTEGER,
-    last_error TEXT,
-    PRIMARY KEY (message_id, webhook_id)
-);
-CREATE INDEX outbox_pending ON outbox (next_attempt_at)
-    WHERE delivered_at IS NULL AND failed_at IS NULL
-"""
+#: the alert tables' DDL: migration 3 (it lives with the other migrations in schema.py,
+#: so opening a database never imports this module)
+ALERTS_DDL = V3_ALERTS
 
 
 class StaleStateError(ExternalError):
