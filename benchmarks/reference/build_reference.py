@@ -23,7 +23,8 @@ For each repository, one at a time:
    ``compute_values`` over one window bucket): absent values stay absent, never 0;
 4. the active contributors (devintel's definition: distinct author emails after mailmap of
    non-merge, non-bot commits authored in the window) and the primary language (lines added
-   in the window by non-merge, non-bot commits, per file extension, ``LANGUAGE_BY_EXTENSION``).
+   in the window by non-merge, non-bot commits, per file extension: ``primary_language`` of
+   ``devintel_cli/scoring/languages.py``, the definition ``devintel benchmarks`` uses too).
 
 Then quantiles p10/p25/p50/p75/p90 (``sample_quantiles``: linear, Hyndman & Fan type 7) per
 metric for all repositories, per team-size cohort and per language when a cohort has at
@@ -43,11 +44,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from devintel_cli.metrics.catalog import Metric
@@ -58,6 +58,9 @@ from devintel_cli.scoring.benchmarks import (
     sample_quantiles,
     team_size_cohort,
 )
+
+# the language definition is the package's, shared with `devintel benchmarks` (one place)
+from devintel_cli.scoring.languages import primary_language
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_LIST = HERE / "repositories.txt"
@@ -80,43 +83,6 @@ WINDOW_DAYS = 365
 MIN_COHORT = 5
 #: decimals kept in the table and the JSON (the JSON's quantiles come from the table's values)
 DECIMALS = 4
-
-#: file extension → language. Only programming languages count: documentation, data,
-#: configuration, markup and style sheets (.md, .rst, .txt, .json, .yml, .toml, .xml,
-#: .html, .css, …) and files without an extension are ignored. ``.h`` is ambiguous: its
-#: lines go to C++ when the window has more lines of unambiguous C++ than of C, else to C.
-LANGUAGE_BY_EXTENSION: dict[str, str] = {
-    **dict.fromkeys((".py", ".pyi", ".pyx", ".pxd"), "python"),
-    ".go": "go",
-    ".rs": "rust",
-    **dict.fromkeys((".js", ".mjs", ".cjs", ".jsx"), "javascript"),
-    **dict.fromkeys((".ts", ".tsx", ".mts", ".cts"), "typescript"),
-    ".java": "java",
-    **dict.fromkeys((".kt", ".kts"), "kotlin"),
-    ".scala": "scala",
-    ".groovy": "groovy",
-    ".c": "c",
-    **dict.fromkeys(
-        (".cc", ".cpp", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".inl", ".tpp"),
-        "c++",
-    ),
-    **dict.fromkeys((".m", ".mm"), "objective-c"),
-    ".swift": "swift",
-    ".cs": "c#",
-    **dict.fromkeys((".rb", ".rake", ".gemspec", ".ru"), "ruby"),
-    ".php": "php",
-    **dict.fromkeys((".pl", ".pm"), "perl"),
-    ".lua": "lua",
-    **dict.fromkeys((".sh", ".bash", ".zsh"), "shell"),
-    ".zig": "zig",
-    **dict.fromkeys((".hs", ".lhs"), "haskell"),
-    **dict.fromkeys((".ex", ".exs"), "elixir"),
-    **dict.fromkeys((".erl", ".hrl"), "erlang"),
-    ".dart": "dart",
-    ".vue": "vue",
-    ".svelte": "svelte",
-}
-HEADER_EXTENSION = ".h"
 
 TABLE_FIELDS = (
     "repository",
@@ -272,25 +238,6 @@ def clean_copy(source: Path, target: Path) -> tuple[str | None, tuple[int, int]]
 
 
 # --- measuring one repository --------------------------------------------------------------
-
-
-def primary_language(rows: Iterable[tuple[str, int]]) -> tuple[str | None, float | None]:
-    """The language with the most lines added, and its share of the counted lines."""
-    lines: Counter[str] = Counter()
-    headers = 0
-    for path, added in rows:
-        suffix = PurePosixPath(path).suffix.lower()
-        if suffix == HEADER_EXTENSION:
-            headers += added
-        elif suffix in LANGUAGE_BY_EXTENSION:
-            lines[LANGUAGE_BY_EXTENSION[suffix]] += added
-    if headers:
-        lines["c++" if lines["c++"] > lines["c"] else "c"] += headers
-    total = sum(lines.values())
-    if not total:
-        return None, None
-    language, most = max(lines.items(), key=lambda item: (item[1], item[0]))
-    return language, most / total
 
 
 def _rounded(value: float | None) -> float | None:

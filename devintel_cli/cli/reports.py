@@ -137,6 +137,7 @@ def benchmarks(
     from functools import partial
 
     from ..benchmarking import benchmarks_report
+    from ..models import BenchmarkView
     from ..render import Format, to_json
     from .common import emit_items
 
@@ -148,24 +149,45 @@ def benchmarks(
     if out is Format.JSON:
         emit(to_json(report))
         return
+    views = [
+        BenchmarkView(
+            metric=b.metric,
+            workspace_value=b.workspace_value,
+            platform_median=b.platform_median,
+            percentile=b.percentile,
+            assessment=b.assessment,
+            dora_tier=b.dora_tier,
+            cohort=b.cohort,
+            peers=b.peers.count if b.peers else None,
+            peer_median=b.peers.median if b.peers else None,
+            peer_percentile=b.peers.percentile if b.peers else None,
+        )
+        for b in report.benchmarks
+    ]
+    compared = [b.peers for b in report.benchmarks if b.peers is not None]
+    columns = ["metric", "workspace_value", "platform_median", "percentile", "assessment"]
+    columns += ["dora_tier", "cohort"]
+    if compared:  # peer columns only when some row was compared with peers
+        columns += ["peers", "peer_median", "peer_percentile"]
     emit_items(
-        report.benchmarks,
+        views,
         out,
-        columns=(
-            "metric",
-            "workspace_value",
-            "platform_median",
-            "percentile",
-            "assessment",
-            "dora_tier",
-            "cohort",
+        columns=columns,
+        title=(
+            f"Benchmarks (last {report.window_days} days, profile {report.profile},"
+            f" language {report.language or 'unknown'})"
         ),
-        title=f"Benchmarks (last {report.window_days} days, profile {report.profile})",
     )
-    if report.profile_caveat and out is Format.TABLE:
+    if out is Format.TABLE:
         from .common import info
 
-        info(f"note: {report.profile_caveat}")
+        if compared:
+            info(
+                f"note: peers are the workspace's other {compared[0].scope} with a value"
+                " over the same window: their median, and the percentile among them"
+            )
+        if report.profile_caveat:
+            info(f"note: {report.profile_caveat}")
 
 
 def risk(

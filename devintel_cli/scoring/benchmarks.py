@@ -6,9 +6,10 @@ describe (team size by active contributors, primary language). ``percentile`` pl
 value in it by linear interpolation, direction-aware, and ``benchmark_row`` picks the
 most specific cohort that has data and names the DORA tier of the value.
 
-Reference sets come from shipped data, from peers in the state directory
-(``distribution_from_values``) or from a user's JSON file (``load_reference_file``;
-format in docs/scoring.md, "Benchmark files").
+Reference sets come from shipped data or from a user's JSON file
+(``load_reference_file``; format in docs/scoring.md, "Benchmark files"). Peers inside the
+state directory (the workspace's other repositories or lines) are a second comparison:
+``compare_with_peers`` places a value among their values the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 from devintel_cli.errors import InputFileError
 from devintel_cli.metrics.catalog import CATALOG, Better, Metric
+from devintel_cli.scoring import stats
 from devintel_cli.scoring.profiles import DEFAULT_PROFILE, PROFILES, Profile
 
 #: team-size cohorts by active contributors: (label, fewest, most or None)
@@ -320,6 +322,76 @@ def benchmark_row(
         cohort=distribution.cohort.key,
         source=distribution.source,
         dora_tier=None if found_tier is None else found_tier.value,
+    )
+
+
+#: fewest peers with a value a peer comparison needs: with fewer, a median and a percentile
+#: among them say more about the peers picked than about the scope
+MIN_PEERS = 3
+
+
+class PeerScope(StrEnum):
+    """What a scope's peers are: the workspace's other repositories (for a repository) or
+    its other service lines (for a line)."""
+
+    REPOSITORIES = "repositories"
+    LINES = "lines"
+
+
+@dataclass(frozen=True)
+class PeerComparison:
+    """Where a value sits among its peers inside the state directory (§8's second source)."""
+
+    metric: Metric
+    scope: PeerScope
+    #: peers with a value (the scope itself excluded)
+    count: int
+    median: float
+    percentile: int
+
+
+def peer_distribution(metric: Metric, values: Sequence[float], *, source: str) -> Distribution:
+    """The peers' values as a distribution that keeps every one of them: the k-th smallest
+    of n values is the quantile of rank 100·k/(n − 1) (Hyndman & Fan type 7, as
+    ``sample_quantiles`` places them), so ``percentile`` interpolates between the two peers
+    around a value, reaches 0 and 100 beyond the lowest and highest, and a value equal to
+    some peers takes the middle of their ranks. Needs at least two values."""
+    ordered = sorted(float(v) for v in values)
+    if len(ordered) < 2:
+        raise ValueError("a peer distribution needs at least two values")
+    last = len(ordered) - 1
+    return Distribution(
+        metric=metric,
+        quantiles=tuple((100 * k / last, value) for k, value in enumerate(ordered)),
+        source=source,
+        sample_size=len(ordered),
+    )
+
+
+def compare_with_peers(
+    metric: Metric,
+    value: float,
+    peer_values: Iterable[float | None],
+    *,
+    scope: PeerScope | str,
+    minimum: int = MIN_PEERS,
+) -> PeerComparison | None:
+    """``value`` among the peers' values of the same metric over the same window (peers
+    without a value are left out): their median and the direction-aware percentile of
+    ``value`` among them, computed as against a reference distribution; None with fewer
+    than ``minimum`` (at least 2) peers with a value."""
+    present = [float(v) for v in peer_values if v is not None]
+    if len(present) < max(minimum, 2):
+        return None
+    scope = PeerScope(scope)
+    distribution = peer_distribution(metric, present, source=f"other {scope} of the workspace")
+    return PeerComparison(
+        metric=metric,
+        scope=scope,
+        count=len(present),
+        # the mean of the two middle values for an even count, exactly (no interpolation)
+        median=stats.median(present),
+        percentile=distribution.percentile(value),
     )
 
 

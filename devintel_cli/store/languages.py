@@ -1,0 +1,41 @@
+"""SQL for the primary language of a scope (§8 cohorts): lines added over a window, summed
+per path tail. The definition of the language is ``scoring/languages.py``'s."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+
+def _in(ids: Sequence[int]) -> str:
+    return "(" + ",".join(str(int(i)) for i in ids) + ")"
+
+
+def lines_added_by_tail(
+    conn: sqlite3.Connection,
+    repo_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    *,
+    tail_chars: int,
+) -> list[tuple[str, int]]:
+    """(last ``tail_chars`` characters of a path, lines added) for the non-binary,
+    non-excluded files of non-merge, non-bot commits authored in ``[start, end)`` — what
+    benchmarks/reference/build_reference.py counts, summed in SQL.
+
+    Summing per tail rather than per path keeps a 1M-commit window to a few hundred rows
+    (§13 read budget) and costs no more than the join itself; the caller picks
+    ``tail_chars`` so that a tail has the same extension as its path
+    (``scoring.languages.TAIL_CHARS``).
+    """
+    if not repo_ids:
+        return []
+    return conn.execute(
+        "SELECT substr(f.path, -?) AS tail, sum(f.additions)"
+        " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
+        f" WHERE c.repo_id IN {_in(repo_ids)} AND c.is_merge = 0 AND c.is_bot = 0"
+        " AND f.is_excluded = 0 AND f.is_binary = 0"
+        " AND c.author_time >= ? AND c.author_time < ? GROUP BY tail",
+        (int(tail_chars), int(start.timestamp()), int(end.timestamp())),
+    ).fetchall()
