@@ -184,3 +184,16 @@ def test_listings_abbreviate_long_lists_for_reading_and_csv_keeps_every_item(ing
     assert first[5] not in row
     csv_text = ingested("deployments", "list", "--format", "csv").stdout
     assert all(sha in csv_text for sha in first)
+
+
+def test_deployments_list_as_of_lists_what_was_deployed_before_that_moment(ingested) -> None:
+    # fixtures/README.md: v1.2.0 at 2026-03-16T09:00Z, v1.2.1 at 2026-03-19T15:00Z; as of
+    # the end of 2026-03-18 the newest deployment is v1.2.0, and it is listed failed (the
+    # revert that v1.2.1 shipped is known now)
+    listed = ingested.json("deployments", "list", "--as-of", "2026-03-18")
+    names = [d["name"] for d in listed]
+    assert names == ["v1.2.0", "v1.1.1", "v1.1.0", "v1.0.0"]
+    assert listed[0]["status"] == "failed"
+    assert ingested.json("deployments", "list", "--as-of", "2025-01-01") == []
+    bad = ingested("deployments", "list", "--as-of", "yesterday-ish", code=2)
+    assert "--as-of" in bad.stderr

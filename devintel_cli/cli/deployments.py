@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from .common import (
+    AsOfOption,
     FormatOption,
     JsonOption,
     LineOption,
@@ -71,22 +72,28 @@ def list_(
     repo: RepoOption = None,
     line: LineOption = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    as_of: AsOfOption = None,
     fmt: FormatOption = "table",
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Deployments with their status, failure reasons and the commits each shipped."""
+    """Deployments with their status, failure reasons and the commits each shipped.
+
+    With --as-of, the deployments made before that moment; their status is what is known
+    now (a later revert still marks one failed), as in the metrics (docs/metrics.md).
+    """
     from ..reporting import resolve_scope
-    from .common import workspace_context
+    from .common import as_of_moment, workspace_context
 
     out = output_format(fmt, as_json)
+    until = as_of_moment(as_of) if as_of is not None else None
     with workspace_context(workspace) as ctx:
         scope = resolve_scope(ctx, line=line, repo=repo)
-        items = _listing(ctx, scope.repo_ids, limit=limit)
+        items = _listing(ctx, scope.repo_ids, limit=limit, until=until)
     emit_items(items, out, columns=LIST_COLUMNS)
 
 
-def _listing(ctx, repo_ids, *, limit):  # type: ignore[no-untyped-def]
+def _listing(ctx, repo_ids, *, limit, until=None):  # type: ignore[no-untyped-def]
     from ..errors import UsageError
     from ..models import DeploymentOut, FailureReasonOut
     from ..store.delivery import deployment_listing
@@ -97,7 +104,8 @@ def _listing(ctx, repo_ids, *, limit):  # type: ignore[no-untyped-def]
         raise UsageError("--limit must be at least 1")
     names = {rid: get_repository(ctx.conn, rid).name for rid in repo_ids}
     items = []
-    for deployment, outcome, shipped in deployment_listing(ctx.conn, repo_ids, limit=limit):
+    listing = deployment_listing(ctx.conn, repo_ids, limit=limit, until=until)
+    for deployment, outcome, shipped in listing:
         items.append(
             DeploymentOut(
                 id=deployment.id,

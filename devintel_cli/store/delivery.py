@@ -413,17 +413,21 @@ def count_deployments(
 
 
 def deployment_listing(
-    conn: sqlite3.Connection, repo_ids: Sequence[int], *, limit: int
+    conn: sqlite3.Connection,
+    repo_ids: Sequence[int],
+    *,
+    limit: int,
+    until: datetime | None = None,
 ) -> list[tuple[DeploymentRow, DerivedDeployment | None, list[str]]]:
-    """The most recent deployments of the repositories, newest first, with their outcome and
-    shipped commits (oldest first)."""
+    """The most recent deployments of the repositories (before ``until`` when given), newest
+    first, with their outcome and shipped commits (oldest first)."""
     if not repo_ids:
         return []
     rows = conn.execute(
         "SELECT id, repo_id, sha, deployed_at, environment, source, name, recorded_status"
-        f" FROM deployments WHERE repo_id IN {_in(repo_ids)}"
+        f" FROM deployments WHERE repo_id IN {_in(repo_ids)} AND deployed_at < ?"
         " ORDER BY deployed_at DESC, id DESC LIMIT ?",
-        (limit,),
+        (_epoch(until) if until is not None else 2**62, limit),
     ).fetchall()
     outcomes = load_outcomes(conn, repo_ids, deployment_ids=[r[0] for r in rows])
     listing = []
