@@ -2,12 +2,18 @@
 store, run the pure detectors of ``scoring.risk``, and build the report model.
 
 Every figure is per repository (a factor names the repository it is about) except open
-incidents, which belong to a repository, a service line or the workspace.
+incidents, which belong to a repository, a service line or the workspace. The store is read
+once per kind of row for the whole scope (a row leads with its repository id), not once per
+repository: at most 7 statements however many repositories (the change failure rate and
+coverage windows are still computed per repository, as the scorecard computes them).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from . import paths
 from .config import read_config
@@ -16,7 +22,6 @@ from .reporting import Scope
 from .scorecards import MetricWindow, load_bands, metric_windows
 from .scoring import risk as rules
 from .store import activity
-from .store.delivery import load_pull_requests
 from .store.records import RepositoryRow
 from .timeutil import parse_iso
 from .workspace import Context
@@ -46,12 +51,18 @@ def _window_input(window: MetricWindow) -> rules.MetricWindowInput:
     )
 
 
-def repository_activity(
+def _by_repository(rows: Iterable[Sequence[Any]]) -> defaultdict[int, list[tuple[Any, ...]]]:
+    """Rows that lead with a repository id, grouped by it (the id dropped)."""
+    grouped: defaultdict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for repo_id, *rest in rows:
+        grouped[repo_id].append(tuple(rest))
+    return grouped
+
+
+def _metric_inputs(
     ctx: Context, scope: Scope, repo: RepositoryRow, *, as_of: datetime, window_days: int
-) -> rules.RepositoryActivity:
-    """One repository's rows for [as_of − window, as_of)."""
-    conn = ctx.conn
-    start = as_of - timedelta(days=window_days)
+) -> tuple[rules.MetricWindowInput, rules.MetricWindowInput]:
+    """(change failure rate, test coverage) of one repository, as its scorecard has them."""
     single = Scope(
         scope.workspace_id,
         None,
@@ -66,35 +77,60 @@ def repository_activity(
         window_days=window_days,
         metrics=(Metric.CHANGE_FAILURE_RATE, Metric.TEST_COVERAGE),
     )
-    return rules.RepositoryActivity(
-        repository=repo.name,
-        last_synced_at=parse_iso(repo.last_synced_at) if repo.last_synced_at else None,
-        file_changes=[
-            rules.FileAuthorChanges(path, author, changes, lines or 0)
-            for path, author, changes, lines in activity.file_author_counts(
-                conn, repo.id, start, as_of
-            )
-        ],
-        author_commits=activity.author_commit_counts(conn, [repo.id], start, as_of),
-        commit_sizes=[
-            rules.CommitSize(sha, subject, lines, is_root)
-            for sha, subject, lines, is_root in activity.commit_change_sizes(
-                conn, repo.id, start, as_of
-            )
-        ],
-        pull_request_sizes=[
-            rules.PullRequestSize(number, title, lines)
-            for number, title, lines in activity.pull_request_sizes(conn, repo.id, start, as_of)
-        ],
-        merged_pull_requests=load_pull_requests(conn, [repo.id], start, as_of),
-        open_pull_requests=[
-            rules.OpenPullRequest(number, title, _dt(opened))
-            for number, title, opened in activity.open_pull_requests(conn, repo.id, as_of)
-        ],
-        commit_local_times=activity.commit_local_times(conn, [repo.id], start, as_of),
-        change_failure_rate=_window_input(windows[Metric.CHANGE_FAILURE_RATE]),
-        test_coverage=_window_input(windows[Metric.TEST_COVERAGE]),
+    return (
+        _window_input(windows[Metric.CHANGE_FAILURE_RATE]),
+        _window_input(windows[Metric.TEST_COVERAGE]),
     )
+
+
+def scope_activity(
+    ctx: Context,
+    scope: Scope,
+    *,
+    as_of: datetime,
+    window_days: int,
+    thresholds: rules.RiskThresholds = rules.DEFAULT_THRESHOLDS,
+) -> list[rules.RepositoryActivity]:
+    """Each repository's rows for [as_of − window, as_of), in scope order.
+
+    Commit sizes need a join to every changed file; only commits whose lines over all files
+    exceed ``max_commit_lines`` can exceed it outside excluded and binary files, so only
+    those are sized (and none where no commit of a repository is that large)."""
+    conn, ids = ctx.conn, [repo.id for repo in scope.repositories]
+    start = as_of - timedelta(days=window_days)
+    authors = _by_repository(activity.window_author_commits(conn, ids, start, as_of))
+    files = _by_repository(activity.file_changes(conn, ids, start, as_of))
+    hours = _by_repository(activity.commit_local_hours(conn, ids, start, as_of))
+    limit = thresholds.max_commit_lines
+    sized = [i for i in ids if any(largest > limit for *_, largest in hours[i])]
+    sizes = _by_repository(activity.commit_change_sizes(conn, sized, start, as_of, over=limit))
+    merged = _by_repository(activity.merged_pull_request_spans(conn, ids, start, as_of))
+    pr_sizes = _by_repository(activity.pull_request_sizes(conn, ids, start, as_of))
+    waiting = _by_repository(activity.open_pull_requests(conn, ids, as_of))
+    result = []
+    for repo in scope.repositories:
+        cfr, coverage = _metric_inputs(ctx, scope, repo, as_of=as_of, window_days=window_days)
+        commits = hours[repo.id]
+        result.append(
+            rules.RepositoryActivity(
+                repository=repo.name,
+                last_synced_at=parse_iso(repo.last_synced_at) if repo.last_synced_at else None,
+                file_changes=[rules.FileChanges(*row) for row in files[repo.id]],
+                author_commits=authors[repo.id],
+                commit_sizes=[rules.CommitSize(*row) for row in sizes[repo.id]],
+                non_root_commits=sum(n - roots for _, _, n, roots, _ in commits),
+                pull_request_sizes=[rules.PullRequestSize(*row) for row in pr_sizes[repo.id]],
+                merged_pull_requests=[rules.MergedPullRequest(*row) for row in merged[repo.id]],
+                open_pull_requests=[
+                    rules.OpenPullRequest(number, title, _dt(opened))
+                    for number, title, opened in waiting[repo.id]
+                ],
+                commit_local_hours=[(day, hour, n) for day, hour, n, _, _ in commits],
+                change_failure_rate=cfr,
+                test_coverage=coverage,
+            )
+        )
+    return result
 
 
 def scope_incidents(ctx: Context, scope: Scope, *, as_of: datetime) -> list[rules.OpenIncident]:
@@ -137,13 +173,11 @@ def risk_factors(
     t = thresholds or load_thresholds(ctx)
     bands = load_bands(ctx)
     factors: list[rules.RiskFactor] = []
-    for repo in scope.repositories:
+    for repository in scope_activity(
+        ctx, scope, as_of=as_of, window_days=window_days, thresholds=t
+    ):
         factors += rules.repository_risks(
-            repository_activity(ctx, scope, repo, as_of=as_of, window_days=window_days),
-            as_of=as_of,
-            window_days=window_days,
-            thresholds=t,
-            bands=bands,
+            repository, as_of=as_of, window_days=window_days, thresholds=t, bands=bands
         )
     factors += rules.unresolved_incidents(scope_incidents(ctx, scope, as_of=as_of), as_of, t)
     return rules.sort_factors(factors)

@@ -14,12 +14,13 @@ import pytest
 from devintel_cli.errors import UsageError
 from devintel_cli.fixtures.builder import ALICE, BOB, CAROL, DAN, RepoWriter
 from devintel_cli.metrics.catalog import Metric
-from devintel_cli.metrics.rows import PullRequestRow
 from devintel_cli.scoring import risk as r
 from devintel_cli.scoring.risk import (
     Category,
     CommitSize,
     FileAuthorChanges,
+    FileChanges,
+    MergedPullRequest,
     MetricWindowInput,
     OpenIncident,
     OpenPullRequest,
@@ -39,9 +40,9 @@ def _validate(data: dict) -> None:
         jsonschema.validate({"data": data}, json.loads(path.read_text()))
 
 
-def files(*rows: tuple[str, str, int]) -> list[FileAuthorChanges]:
-    """(path, author, changes); lines touched = 2 per change."""
-    return [FileAuthorChanges(path, author, n, 2 * n) for path, author, n in rows]
+def files(*rows: tuple[str, str, int]) -> list[FileChanges]:
+    """(path, author, changes) folded per file; lines touched = 2 per change."""
+    return r.file_changes(FileAuthorChanges(path, author, n, 2 * n) for path, author, n in rows)
 
 
 def at(text: str) -> datetime:
@@ -173,8 +174,8 @@ def test_oversized_pull_requests() -> None:
 # --- review bottleneck -----------------------------------------------------------------------
 
 
-def pr(number: int, opened: str, merged: str | None, *, estimated: bool = False):
-    return PullRequestRow(1, number, at(opened), at(merged) if merged else None, estimated)
+def pr(number: int, opened: str, merged: str, *, estimated: bool = False) -> MergedPullRequest:
+    return MergedPullRequest(number, int((at(merged) - at(opened)).total_seconds()), estimated)
 
 
 def test_slow_reviews_are_a_bottleneck() -> None:
@@ -371,7 +372,7 @@ def test_off_hours_share_uses_each_authors_offset() -> None:
         local("2026-03-04T07:00:00-05:00"),  # 07:00 local: on
         local("2026-03-03T09:00:00+09:00"),  # 00:00 UTC, but 09:00 on a Tuesday locally: on
     ]
-    [factor] = r.off_hours_work(REPO, day + off + edge)
+    [factor] = r.off_hours_work(REPO, r.local_hours(day + off + edge))
     # 6 of 20 = 30 % > 25 % (≤ 50 %) → medium; 4 at night, 2 at weekends
     assert factor.severity is Severity.MEDIUM
     assert factor.evidence == {
@@ -389,15 +390,16 @@ def test_off_hours_thresholds() -> None:
     day = [local("2026-03-03T10:00:00+01:00")] * 15
     night = [local("2026-03-03T22:00:00+01:00")] * 5
     # 5 of 20 = 25 %: not above 25 % → nothing
-    assert r.off_hours_work(REPO, day + night) == []
+    assert r.off_hours_work(REPO, r.local_hours(day + night)) == []
     # 6 of 21 = 28.6 % > 25 % → medium
-    [medium] = r.off_hours_work(REPO, day + night + night[:1])
+    [medium] = r.off_hours_work(REPO, r.local_hours(day + night + night[:1]))
     assert (medium.id, medium.severity) == ("off_hours_work:api", Severity.MEDIUM)
     assert medium.evidence["share_percent"] == 28.6
     # 11 of 21 = 52.4 % > 50 % → high
-    assert r.off_hours_work(REPO, day[:10] + night * 2 + night[:1])[0].severity == "high"
+    [high] = r.off_hours_work(REPO, r.local_hours(day[:10] + night * 2 + night[:1]))
+    assert high.severity == "high"
     # fewer than 20 commits: no factor however late
-    assert r.off_hours_work(REPO, night * 3) == []
+    assert r.off_hours_work(REPO, r.local_hours(night * 3)) == []
 
 
 # --- score and level -------------------------------------------------------------------------

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from statistics import median
 from typing import Any
 
 from devintel_cli.errors import UsageError
 from devintel_cli.metrics.catalog import CATALOG, Metric, Trend
-from devintel_cli.metrics.rows import PullRequestRow
 from devintel_cli.metrics.values import round1
 from devintel_cli.scoring.bands import DEFAULT_BANDS, Bands, Status
 from devintel_cli.scoring.people import bus_factor
@@ -228,12 +227,30 @@ class RiskFactor:
 @dataclass(frozen=True, slots=True)
 class FileAuthorChanges:
     """Changes one author made to one file in the window (eligible files only: the caller
-    leaves out merges, bots, binary and excluded files)."""
+    leaves out merges, bots, binary and excluded files). ``file_changes`` folds these into
+    the per-file rows the detectors read."""
 
     path: str
     author: str
     changes: int
     lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileChanges:
+    """One file's changes in the window, all authors together (eligible files only, as for
+    ``FileAuthorChanges``). Per file rather than per (file, author): a window has one row
+    per file, where per author it has up to one per change, and the store folds them."""
+
+    path: str
+    changes: int
+    #: distinct authors who changed the file
+    authors: int
+    #: lines added + deleted, all authors
+    lines: int
+    #: the author with the most changes, ties to the alphabetically first (stable)
+    main_author: str
+    main_author_changes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +262,18 @@ class CommitSize:
     lines: int
     #: a root commit (no parents): an initial import, not a change anybody reviews
     is_root: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MergedPullRequest:
+    """A pull request merged in the window, as review time counts them (an imported PR
+    replaces its Git estimate; bots left out)."""
+
+    number: int
+    #: merged − opened, in whole seconds
+    review_seconds: int
+    #: opened/merged estimated from Git rather than imported (§4)
+    estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,15 +320,19 @@ class RepositoryActivity:
 
     repository: str
     last_synced_at: datetime | None = None
-    file_changes: Sequence[FileAuthorChanges] = ()
+    file_changes: Sequence[FileChanges] = ()
     #: (author, non-merge non-bot commits) in the window
     author_commits: Sequence[tuple[str, int]] = ()
+    #: the window's commits, or only those that can be over ``max_commit_lines`` when
+    #: ``non_root_commits`` counts the rest (see ``oversized_commits``)
     commit_sizes: Sequence[CommitSize] = ()
+    non_root_commits: int | None = None
     pull_request_sizes: Sequence[PullRequestSize] = ()
-    merged_pull_requests: Sequence[PullRequestRow] = ()
+    merged_pull_requests: Sequence[MergedPullRequest] = ()
     open_pull_requests: Sequence[OpenPullRequest] = ()
-    #: (author epoch seconds, author UTC offset in minutes) of the window's commits
-    commit_local_times: Sequence[tuple[int, int]] = ()
+    #: (local weekday, 0 = Monday; local hour; commits) of the window's commits, each in its
+    #: author's own UTC offset (``local_hours``)
+    commit_local_hours: Sequence[tuple[int, int, int]] = ()
     change_failure_rate: MetricWindowInput | None = None
     test_coverage: MetricWindowInput | None = None
 
@@ -321,16 +354,29 @@ def _n(count: int, noun: str) -> str:
 # --- knowledge concentration ----------------------------------------------------------------
 
 
-def _by_path(rows: Iterable[FileAuthorChanges]) -> dict[str, dict[str, FileAuthorChanges]]:
-    by_path: dict[str, dict[str, FileAuthorChanges]] = defaultdict(dict)
+def file_changes(rows: Iterable[FileAuthorChanges]) -> list[FileChanges]:
+    """Per-author rows folded per file, in order of first appearance. The definition of
+    ``FileChanges``: the store computes the same in SQL (``store.activity.file_changes``)."""
+    by_path: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for row in rows:
-        previous = by_path[row.path].get(row.author)
-        if previous is not None:  # the same author twice (callers group; be safe)
-            row = replace(
-                row, changes=previous.changes + row.changes, lines=previous.lines + row.lines
+        # the same author twice adds up (callers group; be safe)
+        entry = by_path[row.path].setdefault(row.author, [0, 0])
+        entry[0] += row.changes
+        entry[1] += row.lines
+    result = []
+    for path, authors in by_path.items():
+        author, own = _main_author({a: changes for a, (changes, _) in authors.items()})
+        result.append(
+            FileChanges(
+                path=path,
+                changes=sum(changes for changes, _ in authors.values()),
+                authors=len(authors),
+                lines=sum(lines for _, lines in authors.values()),
+                main_author=author,
+                main_author_changes=own,
             )
-        by_path[row.path][row.author] = row
-    return by_path
+        )
+    return result
 
 
 def _main_author(authors: Mapping[str, int]) -> tuple[str, int]:
@@ -338,9 +384,20 @@ def _main_author(authors: Mapping[str, int]) -> tuple[str, int]:
     return min(authors.items(), key=lambda item: (-item[1], item[0]))
 
 
+def _several_authors(files: Iterable[FileChanges]) -> bool:
+    """At least two authors changed the files: one file had two, or two files had different
+    (sole) authors."""
+    seen = None
+    for f in files:
+        if f.authors > 1 or (seen is not None and f.main_author != seen):
+            return True
+        seen = f.main_author
+    return False
+
+
 def knowledge_concentration(
     repository: str,
-    file_changes: Sequence[FileAuthorChanges],
+    files: Sequence[FileChanges],
     thresholds: RiskThresholds = DEFAULT_THRESHOLDS,
 ) -> list[RiskFactor]:
     """Files where one author made ≥ ``owner_share`` of ≥ ``min_file_changes`` changes; at
@@ -348,19 +405,17 @@ def knowledge_concentration(
     window has a single author: every file would match, and the repository's bus-factor
     factor already says it."""
     t = thresholds
-    if len({row.author for row in file_changes}) < 2:
+    if not _several_authors(files):
         return []
     found = []
-    for path, authors in _by_path(file_changes).items():
-        changes = {a: r.changes for a, r in authors.items()}
-        total = sum(changes.values())
-        if total < t.min_file_changes:
+    for f in files:
+        if f.changes < t.min_file_changes:
             continue
-        author, own = _main_author(changes)
-        share = own / total
+        share = f.main_author_changes / f.changes
         if share >= t.owner_share:
-            lines = sum(r.lines for r in authors.values())
-            found.append((total, path, author, own, share, len(authors), lines))
+            found.append(
+                (f.changes, f.path, f.main_author, f.main_author_changes, share, f.authors, f.lines)
+            )
     found.sort(key=lambda f: (-f[0], f[1]))
     factors = []
     for total, path, author, own, share, n_authors, lines in found[: t.max_files_per_repository]:
@@ -440,7 +495,7 @@ def repository_bus_factor(
 
 def hotspots(
     repository: str,
-    file_changes: Sequence[FileAuthorChanges],
+    files: Sequence[FileChanges],
     thresholds: RiskThresholds = DEFAULT_THRESHOLDS,
 ) -> list[RiskFactor]:
     """code-maat style: files with ≥ ``hotspot_min_changes`` changes by ≥
@@ -448,12 +503,10 @@ def hotspots(
     path); the top ``hotspots_per_repository``. High when a file doubles both thresholds."""
     t = thresholds
     found = []
-    for path, authors in _by_path(file_changes).items():
-        revisions = sum(r.changes for r in authors.values())
-        if revisions < t.hotspot_min_changes or len(authors) < t.hotspot_min_authors:
+    for f in files:
+        if f.changes < t.hotspot_min_changes or f.authors < t.hotspot_min_authors:
             continue
-        lines = sum(r.lines for r in authors.values())
-        found.append((revisions * len(authors), lines, path, revisions, len(authors)))
+        found.append((f.changes * f.authors, f.lines, f.path, f.changes, f.authors))
     found.sort(key=lambda f: (-f[0], -f[1], f[2]))
     factors = []
     for rank, (score, lines, path, revisions, n_authors) in enumerate(
@@ -497,31 +550,39 @@ def oversized_commits(
     repository: str,
     commits: Sequence[CommitSize],
     thresholds: RiskThresholds = DEFAULT_THRESHOLDS,
+    *,
+    non_root_commits: int | None = None,
 ) -> list[RiskFactor]:
     """Commits (root commits aside) over ``max_commit_lines``: one factor per repository,
-    low, medium from ``oversized_medium_count`` commits."""
+    low, medium from ``oversized_medium_count`` commits.
+
+    ``commits`` is the window's commits; or, when ``non_root_commits`` gives how many
+    non-root commits the window has, any subset of them that holds every commit over the
+    limit (the store passes those whose lines over all files exceed it: an upper bound of
+    their lines outside excluded and binary files)."""
     t = thresholds
     considered = [c for c in commits if not c.is_root]
+    counted = len(considered) if non_root_commits is None else non_root_commits
     big = sorted(
         (c for c in considered if c.lines > t.max_commit_lines), key=lambda c: (-c.lines, c.sha)
     )
     if not big:
         return []
     largest = big[0]
-    share = len(big) / len(considered)
+    share = len(big) / counted
     return [
         RiskFactor(
             id=f"oversized_commits:{repository}",
             category=Category.OVERSIZED_CHANGE,
             severity=Severity.MEDIUM if len(big) >= t.oversized_medium_count else Severity.LOW,
             title=f"{_n(len(big), 'commit')} over {t.max_commit_lines:,} lines in {repository}",
-            detail=f"{len(big)} of {len(considered)} commits in {repository} during the "
+            detail=f"{len(big)} of {counted} commits in {repository} during the "
             f"window changed more than {t.max_commit_lines:,} lines outside excluded files; "
-            f"the largest, {largest.sha[:7]} \"{largest.subject}\", changed "
+            f'the largest, {largest.sha[:7]} "{largest.subject}", changed '
             f"{largest.lines:,}. Changes this size are hard to review and to revert.",
             evidence={
                 "count": len(big),
-                "commits": len(considered),
+                "commits": counted,
                 "share_percent": _pct(share),
                 "threshold_lines": t.max_commit_lines,
                 "largest": [
@@ -583,13 +644,9 @@ def oversized_pull_requests(
 # --- review bottleneck ----------------------------------------------------------------------
 
 
-def _hours(span: timedelta) -> float:
-    return span.total_seconds() / 3600
-
-
 def review_bottleneck(
     repository: str,
-    merged: Sequence[PullRequestRow],
+    merged: Sequence[MergedPullRequest],
     thresholds: RiskThresholds = DEFAULT_THRESHOLDS,
 ) -> list[RiskFactor]:
     """Median (merged − opened) over ≥ ``review_min_pull_requests`` PRs merged in the window
@@ -597,7 +654,7 @@ def review_bottleneck(
     ``review_median_high_hours``: high. No PR data: no factor."""
     t = thresholds
     spans = sorted(
-        ((_hours(p.merged_at - p.opened_at), p.number, p.estimated) for p in merged if p.merged_at),
+        ((p.review_seconds / 3600, p.number, p.estimated) for p in merged),
         key=lambda s: (-s[0], s[1]),
     )
     spans = [s for s in spans if s[0] > 0]
@@ -885,7 +942,7 @@ def unresolved_incidents(
                 severity=severity,
                 title=f"Incident {incident.key} unresolved for {_fmt(age_days)} days",
                 detail=f"{incident.key}"
-                + (f" \"{incident.title}\"" if incident.title else "")
+                + (f' "{incident.title}"' if incident.title else "")
                 + (f" ({own})" if own else "")
                 + (f" in {where}" if where else "")
                 + f" was opened {_fmt(age_days)} days ago and is not resolved (threshold "
@@ -910,34 +967,48 @@ def unresolved_incidents(
 # --- off-hours and weekend work -------------------------------------------------------------
 
 
-def _local(epoch: int, offset_minutes: int) -> datetime:
-    # Git allows any offset; a nonsensical one (beyond ±24 h) is read as UTC
+def local_weekday_hour(epoch: int, offset_minutes: int) -> tuple[int, int]:
+    """(weekday, 0 = Monday; hour) of a commit in its author's local time: epoch seconds
+    plus the UTC offset, in whole days since Thursday 1970-01-01 and seconds into the day
+    (what ``datetime.fromtimestamp(epoch, offset)`` gives, without building one). Git allows
+    any offset; a nonsensical one (beyond ±24 h) is read as UTC. The store groups commits by
+    the same arithmetic in SQL (``store.activity.commit_local_hours``)."""
     if not -1440 < offset_minutes < 1440:
         offset_minutes = 0
-    return datetime.fromtimestamp(epoch, timezone(timedelta(minutes=offset_minutes)))
+    days, seconds = divmod(epoch + 60 * offset_minutes, 86_400)
+    return (days + 3) % 7, seconds // 3600
+
+
+def local_hours(local_times: Iterable[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """(weekday, hour, commits) of (author epoch seconds, author UTC offset in minutes)
+    pairs, by ``local_weekday_hour``: the input ``off_hours_work`` takes."""
+    counts = Counter(local_weekday_hour(epoch, offset) for epoch, offset in local_times)
+    return [(weekday, hour, n) for (weekday, hour), n in sorted(counts.items())]
 
 
 def off_hours_work(
     repository: str,
-    local_times: Sequence[tuple[int, int]],
+    commit_hours: Sequence[tuple[int, int, int]],
     thresholds: RiskThresholds = DEFAULT_THRESHOLDS,
 ) -> list[RiskFactor]:
     """Share of commits authored outside ``workday_start_hour``–``workday_end_hour`` or on
     Saturday/Sunday, in the author's own local time (the commit's UTC offset), over ≥
     ``off_hours_min_commits`` commits: above ``off_hours_share`` medium, above
-    ``off_hours_high_share`` high. A team figure: no per-person breakdown."""
+    ``off_hours_high_share`` high. A team figure: no per-person breakdown.
+
+    ``commit_hours``: (weekday, hour, commits) in local time, as ``local_hours`` counts."""
     t = thresholds
-    if len(local_times) < t.off_hours_min_commits:
+    commits = sum(n for _, _, n in commit_hours)
+    if commits < t.off_hours_min_commits:
         return []
     night = weekend = off = 0
-    for epoch, offset in local_times:
-        local = _local(epoch, offset)
-        is_weekend = local.weekday() >= 5
-        is_night = local.hour >= t.workday_end_hour or local.hour < t.workday_start_hour
-        weekend += is_weekend
-        night += is_night
-        off += is_weekend or is_night
-    share = off / len(local_times)
+    for weekday, hour, n in commit_hours:
+        is_weekend = weekday >= 5
+        is_night = hour >= t.workday_end_hour or hour < t.workday_start_hour
+        weekend += n * is_weekend
+        night += n * is_night
+        off += n * (is_weekend or is_night)
+    share = off / commits
     if share <= t.off_hours_share:
         return []
     hours = f"{t.workday_start_hour:02d}:00–{t.workday_end_hour:02d}:00"
@@ -946,14 +1017,13 @@ def off_hours_work(
             id=f"off_hours_work:{repository}",
             category=Category.OFF_HOURS_WORK,
             severity=Severity.HIGH if share > t.off_hours_high_share else Severity.MEDIUM,
-            title=f"{_fmt(100 * share)} % of commits in {repository} are off-hours or at "
-            "weekends",
-            detail=f"{off} of {len(local_times)} commits in {repository} during the window "
+            title=f"{_fmt(100 * share)} % of commits in {repository} are off-hours or at weekends",
+            detail=f"{off} of {commits} commits in {repository} during the window "
             f"were authored outside {hours} local time or on a weekend ({night} at night, "
             f"{weekend} at weekends; threshold {_fmt(100 * t.off_hours_share)} %). "
             "Sustained overtime predicts burnout and mistakes.",
             evidence={
-                "commits": len(local_times),
+                "commits": commits,
                 "off_hours_commits": off,
                 "night_commits": night,
                 "weekend_commits": weekend,
@@ -986,7 +1056,9 @@ def repository_risks(
         *repository_bus_factor(name, activity.author_commits, t),
         *knowledge_concentration(name, activity.file_changes, t),
         *hotspots(name, activity.file_changes, t),
-        *oversized_commits(name, activity.commit_sizes, t),
+        *oversized_commits(
+            name, activity.commit_sizes, t, non_root_commits=activity.non_root_commits
+        ),
         *oversized_pull_requests(name, activity.pull_request_sizes, t),
         *review_bottleneck(name, activity.merged_pull_requests, t),
         *waiting_pull_requests(name, activity.open_pull_requests, as_of, t),
@@ -1007,7 +1079,7 @@ def repository_risks(
             thresholds=t,
         ),
         *stale_mirror(name, activity.last_synced_at, as_of, t),
-        *off_hours_work(name, activity.commit_local_times, t),
+        *off_hours_work(name, activity.commit_local_hours, t),
     ]
 
 

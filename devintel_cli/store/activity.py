@@ -1,5 +1,10 @@
 """SQL for who did what and when: author activity, per-file change counts, sync ages —
-the inputs of health's team patterns and of the risk factors."""
+the inputs of health's team patterns and of the risk factors.
+
+Risk's reads take the scope's repositories at once and lead with the repository id; each
+folds its rows in SQL (GROUP BY) so that a window of a million-commit database comes back
+as a few thousand rows rather than one Python object per commit or per changed file.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,23 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from .delivery import COUNTED_PULL_REQUESTS
+
 
 def _in(ids: Sequence[int]) -> str:
     return "(" + ",".join(str(int(i)) for i in ids) + ")"
+
+
+def _window(start: datetime, end: datetime) -> tuple[int, int]:
+    return int(start.timestamp()), int(end.timestamp())
+
+
+#: the window's counted commits: non-merge, non-bot, authored in [start, end) — a range of
+#: ``commits_by_author_time``
+_WINDOW_COMMITS = (
+    " c.repo_id IN {ids} AND c.is_merge = 0 AND c.is_bot = 0"
+    " AND c.author_time >= ? AND c.author_time < ?"
+)
 
 
 def author_commit_counts(
@@ -27,92 +46,163 @@ def author_commit_counts(
     ).fetchall()
 
 
-def file_author_counts(
-    conn: sqlite3.Connection, repo_id: int, start: datetime, end: datetime
-) -> list[tuple[str, str, int, int]]:
-    """(path, author email, changes, lines touched) for non-excluded, non-binary files of
-    non-merge, non-bot commits in the window."""
-    return conn.execute(
-        "SELECT f.path, lower(c.author_email), count(*), sum(f.additions + f.deletions)"
-        " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
-        " WHERE c.repo_id = ? AND c.is_merge = 0 AND c.is_bot = 0 AND f.is_excluded = 0"
-        " AND f.is_binary = 0 AND c.author_time >= ? AND c.author_time < ?"
-        " GROUP BY f.path, lower(c.author_email)",
-        (repo_id, int(start.timestamp()), int(end.timestamp())),
-    ).fetchall()
-
-
-def commit_sizes(
-    conn: sqlite3.Connection, repo_id: int, start: datetime, end: datetime
-) -> list[tuple[str, str, int]]:
-    """(sha, subject, lines changed outside excluded files) of non-merge, non-bot commits."""
-    return conn.execute(
-        "SELECT c.sha, c.subject, coalesce(sum(f.additions + f.deletions), 0)"
-        " FROM commits c LEFT JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
-        " AND f.is_excluded = 0 AND f.is_binary = 0"
-        " WHERE c.repo_id = ? AND c.is_merge = 0 AND c.is_bot = 0"
-        " AND c.author_time >= ? AND c.author_time < ? GROUP BY c.sha",
-        (repo_id, int(start.timestamp()), int(end.timestamp())),
-    ).fetchall()
-
-
-def commit_local_times(
+def window_author_commits(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
-) -> list[tuple[int, int]]:
-    """(author epoch time, author UTC offset in minutes) of non-merge, non-bot commits."""
+) -> list[tuple[int, str, int]]:
+    """(repo id, author email lower-cased, commits) of non-merge, non-bot commits authored
+    in the window: ``author_commit_counts`` per repository (read from the author-time index
+    alone)."""
     if not repo_ids:
         return []
     return conn.execute(
-        f"SELECT author_time, author_offset FROM commits WHERE repo_id IN {_in(repo_ids)}"
-        " AND is_merge = 0 AND is_bot = 0 AND author_time >= ? AND author_time < ?",
-        (int(start.timestamp()), int(end.timestamp())),
+        "SELECT c.repo_id, lower(c.author_email), count(*) FROM commits c"
+        " WHERE" + _WINDOW_COMMITS.format(ids=_in(repo_ids)) + " GROUP BY 1, 2",
+        _window(start, end),
+    ).fetchall()
+
+
+def file_changes(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> list[tuple[int, str, int, int, int, str, int]]:
+    """(repo id, path, changes, authors, lines touched, main author, main author's changes)
+    per non-excluded, non-binary file of non-merge, non-bot commits in the window —
+    ``scoring.risk.FileChanges``, folded in SQL (``scoring.risk.file_changes`` is the
+    definition): per (file, author) first, then per file.
+
+    The main author has the most changes, ties to the alphabetically first: the least
+    ``<999999999999 − changes><author>`` — 12 digits for any count below 9 × 10¹¹, so the
+    text orders by count, then by author (SQLite compares text as UTF-8 bytes, which orders
+    like Python's ``str``)."""
+    if not repo_ids:
+        return []
+    return conn.execute(
+        "SELECT repo_id, path, sum(changes), count(*), sum(lines),"
+        " substr(min((999999999999 - changes) || author), 13), max(changes)"
+        " FROM (SELECT c.repo_id, f.path, lower(c.author_email) AS author, count(*) AS changes,"
+        "   sum(f.additions + f.deletions) AS lines"
+        "   FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
+        "   AND f.is_excluded = 0 AND f.is_binary = 0"
+        "   WHERE" + _WINDOW_COMMITS.format(ids=_in(repo_ids)) + " GROUP BY 1, 2, 3)"
+        " GROUP BY repo_id, path",
+        _window(start, end),
+    ).fetchall()
+
+
+#: a commit's hour of the week (0 = Monday 00:00–01:00) in its author's local time, by
+#: integer arithmetic as ``scoring.risk.local_weekday_hour``: epoch + offset (an offset
+#: beyond ±24 h read as UTC) in whole hours, + 72 (1970-01-01 was a Thursday), modulo 168.
+#: Adding a whole number of weeks (10⁶) first keeps the dividend positive, so SQLite's
+#: truncating division floors it for any time a ``datetime`` can hold.
+_LOCAL_HOUR_OF_WEEK = (
+    "((c.author_time + 60 * (CASE WHEN c.author_offset > -1440 AND c.author_offset < 1440"
+    " THEN c.author_offset ELSE 0 END) + 604800000000) / 3600 + 72) % 168"
+)
+
+
+def commit_local_hours(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> list[tuple[int, int, int, int, int, int]]:
+    """(repo id, local weekday 0 = Monday, local hour, commits, root commits among them,
+    most lines one of them changed over all files) of non-merge, non-bot commits authored
+    in the window, each hour in its author's own UTC offset: at most 168 rows per
+    repository.
+
+    The one pass over the window's commit rows (the index lacks the offset) serves three
+    risk factors: off-hours work, the oversized-commit share's denominator (commits − root
+    commits), and whether any commit can be oversized at all — lines over all files
+    (``commits.additions + deletions``) bound the lines outside excluded and binary files
+    from above."""
+    if not repo_ids:
+        return []
+    return conn.execute(
+        "SELECT repo_id, how / 24, how % 24, count(*), sum(root), max(lines)"
+        f" FROM (SELECT c.repo_id, ({_LOCAL_HOUR_OF_WEEK}) AS how, c.parents = '' AS root,"
+        "   c.additions + c.deletions AS lines FROM commits c"
+        "   WHERE" + _WINDOW_COMMITS.format(ids=_in(repo_ids)) + ")"
+        " GROUP BY repo_id, how",
+        _window(start, end),
     ).fetchall()
 
 
 def commit_change_sizes(
-    conn: sqlite3.Connection, repo_id: int, start: datetime, end: datetime
-) -> list[tuple[str, str, int, bool]]:
-    """(sha, subject, lines changed outside excluded and binary files, is a root commit) of
-    non-merge, non-bot commits authored in the window — risk's oversized changes."""
+    conn: sqlite3.Connection,
+    repo_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    *,
+    over: int,
+) -> list[tuple[int, str, str, int, bool]]:
+    """(repo id, sha, subject, lines changed outside excluded and binary files, is a root
+    commit) of non-merge, non-bot commits authored in the window that changed more than
+    ``over`` lines over all files — risk's oversized changes. Lines over all files bound the
+    eligible ones from above, so no other commit can have more than ``over`` eligible lines;
+    the join to ``commit_files`` runs for these few commits only."""
+    if not repo_ids:
+        return []
     rows = conn.execute(
-        "SELECT c.sha, c.subject, coalesce(sum(f.additions + f.deletions), 0), c.parents = ''"
+        "SELECT c.repo_id, c.sha, c.subject, coalesce(sum(f.additions + f.deletions), 0),"
+        " c.parents = ''"
         " FROM commits c LEFT JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
         " AND f.is_excluded = 0 AND f.is_binary = 0"
-        " WHERE c.repo_id = ? AND c.is_merge = 0 AND c.is_bot = 0"
-        " AND c.author_time >= ? AND c.author_time < ? GROUP BY c.sha ORDER BY c.sha",
-        (repo_id, int(start.timestamp()), int(end.timestamp())),
+        " WHERE" + _WINDOW_COMMITS.format(ids=_in(repo_ids)) + " AND c.additions + c.deletions > ?"
+        " GROUP BY c.repo_id, c.sha ORDER BY c.repo_id, c.sha",
+        (*_window(start, end), over),
     ).fetchall()
-    return [(sha, subject, int(lines), bool(root)) for sha, subject, lines, root in rows]
+    return [
+        (repo_id, sha, subject, int(lines), bool(root))
+        for repo_id, sha, subject, lines, root in rows
+    ]
+
+
+def merged_pull_request_spans(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> list[tuple[int, int, int, bool]]:
+    """(repo id, number, merged − opened in seconds, estimated from Git) of the pull
+    requests review time counts (``delivery.COUNTED_PULL_REQUESTS``: merged in the window,
+    not bot-authored, an import replacing the Git estimate of the same PR) — plain integers,
+    not a row object with two datetimes per PR."""
+    if not repo_ids:
+        return []
+    rows = conn.execute(
+        "SELECT repo_id, number, merged_at - opened_at, source = 'git'"
+        + COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids)),
+        _window(start, end),
+    ).fetchall()
+    return [(repo_id, number, seconds, bool(git)) for repo_id, number, seconds, git in rows]
 
 
 def pull_request_sizes(
-    conn: sqlite3.Connection, repo_id: int, start: datetime, end: datetime
-) -> list[tuple[int, str | None, int]]:
-    """(number, title, additions + deletions) of imported, non-bot pull requests opened in the
-    window that carry a size (Git estimates have none)."""
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> list[tuple[int, int, str | None, int]]:
+    """(repo id, number, title, additions + deletions) of imported, non-bot pull requests
+    opened in the window that carry a size (Git estimates have none)."""
+    if not repo_ids:
+        return []
     return conn.execute(
-        "SELECT number, title, coalesce(additions, 0) + coalesce(deletions, 0)"
-        " FROM pull_requests WHERE repo_id = ? AND source = 'import' AND is_bot_author = 0"
-        " AND (additions IS NOT NULL OR deletions IS NOT NULL)"
-        " AND opened_at >= ? AND opened_at < ? ORDER BY number",
-        (repo_id, int(start.timestamp()), int(end.timestamp())),
+        "SELECT repo_id, number, title, coalesce(additions, 0) + coalesce(deletions, 0)"
+        f" FROM pull_requests WHERE repo_id IN {_in(repo_ids)} AND source = 'import'"
+        " AND is_bot_author = 0 AND (additions IS NOT NULL OR deletions IS NOT NULL)"
+        " AND opened_at >= ? AND opened_at < ? ORDER BY repo_id, number",
+        _window(start, end),
     ).fetchall()
 
 
 def open_pull_requests(
-    conn: sqlite3.Connection, repo_id: int, as_of: datetime
-) -> list[tuple[int, str | None, int]]:
-    """(number, title, opened epoch) of imported, non-bot pull requests still open at
-    ``as_of``: opened before it, neither merged nor closed by then. Only imports know a
+    conn: sqlite3.Connection, repo_ids: Sequence[int], as_of: datetime
+) -> list[tuple[int, int, str | None, int]]:
+    """(repo id, number, title, opened epoch) of imported, non-bot pull requests still open
+    at ``as_of``: opened before it, neither merged nor closed by then. Only imports know a
     pull request is open (Git estimates see merged ones)."""
+    if not repo_ids:
+        return []
     moment = int(as_of.timestamp())
     return conn.execute(
-        "SELECT number, title, opened_at FROM pull_requests"
-        " WHERE repo_id = ? AND source = 'import' AND is_bot_author = 0"
+        "SELECT repo_id, number, title, opened_at FROM pull_requests"
+        f" WHERE repo_id IN {_in(repo_ids)} AND source = 'import' AND is_bot_author = 0"
         " AND opened_at IS NOT NULL AND opened_at < ?"
         " AND (merged_at IS NULL OR merged_at >= ?) AND (closed_at IS NULL OR closed_at >= ?)"
-        " ORDER BY number",
-        (repo_id, moment, moment, moment),
+        " ORDER BY repo_id, number",
+        (moment, moment, moment),
     ).fetchall()
 
 

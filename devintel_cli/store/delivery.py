@@ -289,7 +289,7 @@ def upsert_pull_request(
 
 #: pull requests review time counts: merged, not bot-authored (bots are excluded everywhere
 #: by default, §4), and an imported PR replaces the Git estimate of the same PR
-_COUNTED_PULL_REQUESTS = (
+COUNTED_PULL_REQUESTS = (
     " FROM pull_requests p WHERE repo_id IN {ids} AND merged_at >= ? AND merged_at < ?"
     " AND opened_at IS NOT NULL AND is_bot_author = 0"
     " AND (source = 'import' OR NOT EXISTS (SELECT 1 FROM pull_requests i"
@@ -300,12 +300,12 @@ _COUNTED_PULL_REQUESTS = (
 def load_pull_requests(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
 ) -> list[PullRequestRow]:
-    """PRs merged in the window, one row each (``_COUNTED_PULL_REQUESTS``)."""
+    """PRs merged in the window, one row each (``COUNTED_PULL_REQUESTS``)."""
     if not repo_ids:
         return []
     rows = conn.execute(
         "SELECT repo_id, number, opened_at, merged_at, source"
-        + _COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids)),
+        + COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids)),
         (_epoch(start), _epoch(end)),
     )
     return [
@@ -317,14 +317,14 @@ def load_pull_requests(
 def load_merged_pull_requests(
     conn: sqlite3.Connection, repo_ids: Sequence[int], cuts: Sequence[int]
 ) -> list[MergedPullRequests]:
-    """Review spans of the counted PRs (``_COUNTED_PULL_REQUESTS``) merged in each interval
+    """Review spans of the counted PRs (``COUNTED_PULL_REQUESTS``) merged in each interval
     between consecutive ``cuts``, estimated and imported ones apart: what review time
     needs, exact for any bucket bounded by cuts, without a row object per PR."""
     if not repo_ids:
         return []
     sql = (
         "SELECT min(merged_at), json_group_array(merged_at - opened_at), source = 'git'"
-        + _COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids))
+        + COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids))
         + " GROUP BY source = 'git'"
     )
     return [
