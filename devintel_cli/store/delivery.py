@@ -173,7 +173,12 @@ def replace_outcomes(
             " WHERE repo_id = ? AND sha = ?",
             [(d.deployment_id, repo_id, sha) for sha in d.shipped],
         )
-    # what cycle time reads of each deployment: its non-merge, non-bot commits' lead times
+    refresh_lead_times(conn, repo_id)
+
+
+def refresh_lead_times(conn: sqlite3.Connection, repo_id: int) -> None:
+    """Store on each outcome of the repository what cycle time reads of its deployment:
+    the lead times of the non-merge, non-bot commits it shipped (from deployment_commits)."""
     conn.execute(
         "UPDATE deployment_outcomes SET lead_seconds = ("
         " SELECT json_group_array(d.deployed_at - dc.author_time)"
