@@ -19,10 +19,9 @@ from . import paths
 from .config import read_config
 from .metrics.catalog import Metric
 from .reporting import Scope
-from .scorecards import MetricWindow, load_bands, metric_windows
+from .scorecards import MetricWindow, load_bands, metric_windows_by_repository
 from .scoring import risk as rules
 from .store import activity
-from .store.records import RepositoryRow
 from .timeutil import parse_iso
 from .workspace import Context
 
@@ -59,30 +58,6 @@ def _by_repository(rows: Iterable[Sequence[Any]]) -> defaultdict[int, list[tuple
     return grouped
 
 
-def _metric_inputs(
-    ctx: Context, scope: Scope, repo: RepositoryRow, *, as_of: datetime, window_days: int
-) -> tuple[rules.MetricWindowInput, rules.MetricWindowInput]:
-    """(change failure rate, test coverage) of one repository, as its scorecard has them."""
-    single = Scope(
-        scope.workspace_id,
-        None,
-        repo,
-        (repo,),
-        tuple(line for line in scope.lines if line.id == repo.service_line_id),
-    )
-    windows = metric_windows(
-        ctx,
-        single,
-        as_of=as_of,
-        window_days=window_days,
-        metrics=(Metric.CHANGE_FAILURE_RATE, Metric.TEST_COVERAGE),
-    )
-    return (
-        _window_input(windows[Metric.CHANGE_FAILURE_RATE]),
-        _window_input(windows[Metric.TEST_COVERAGE]),
-    )
-
-
 def scope_activity(
     ctx: Context,
     scope: Scope,
@@ -107,9 +82,16 @@ def scope_activity(
     merged = _by_repository(activity.merged_pull_request_spans(conn, ids, start, as_of))
     pr_sizes = _by_repository(activity.pull_request_sizes(conn, ids, start, as_of))
     waiting = _by_repository(activity.open_pull_requests(conn, ids, as_of))
+    # change failure rate and coverage as each repository's scorecard has them
+    windows = metric_windows_by_repository(
+        ctx,
+        scope,
+        as_of=as_of,
+        window_days=window_days,
+        metrics=(Metric.CHANGE_FAILURE_RATE, Metric.TEST_COVERAGE),
+    )
     result = []
     for repo in scope.repositories:
-        cfr, coverage = _metric_inputs(ctx, scope, repo, as_of=as_of, window_days=window_days)
         commits = hours[repo.id]
         result.append(
             rules.RepositoryActivity(
@@ -126,8 +108,8 @@ def scope_activity(
                     for number, title, opened in waiting[repo.id]
                 ],
                 commit_local_hours=[(day, hour, n) for day, hour, n, _, _ in commits],
-                change_failure_rate=cfr,
-                test_coverage=coverage,
+                change_failure_rate=_window_input(windows[repo.id][Metric.CHANGE_FAILURE_RATE]),
+                test_coverage=_window_input(windows[repo.id][Metric.TEST_COVERAGE]),
             )
         )
     return result

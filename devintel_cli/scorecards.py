@@ -8,14 +8,17 @@ points of the last two windows.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from . import paths
 from .config import read_config
-from .metrics.buckets import Granularity, make_buckets, window_bucket
+from .metrics.buckets import Bucket, Granularity, make_buckets, window_bucket
 from .metrics.catalog import CATALOG, Metric
-from .metrics.series import compute_values
+from .metrics.rows import CoverageRow, DeploymentRow, MetricInputs
+from .metrics.series import INPUTS_BY_METRIC, compute_values
 from .metrics.values import MetricValue
 from .reporting import Scope, load_inputs
 from .scoring.bands import DEFAULT_BANDS, Bands
@@ -66,6 +69,43 @@ def load_bands(ctx: Context) -> Bands:
     return Bands.from_mapping(data["bands"]) if "bands" in data else DEFAULT_BANDS
 
 
+@dataclass(frozen=True)
+class _WindowBuckets:
+    """The buckets a scorecard computes: the window before and the window (contiguous, so
+    one pass computes both), and the weeks of the last two windows."""
+
+    windows: list[Bucket]
+    weeks: list[Bucket]
+    lookback_weeks: int
+
+    @classmethod
+    def ending(cls, as_of: datetime, window_days: int) -> _WindowBuckets:
+        window = timedelta(days=window_days)
+        lookback_weeks = 2 * math.ceil(window_days / 7)
+        return cls(
+            windows=[
+                window_bucket(as_of - 2 * window, as_of - window),
+                window_bucket(as_of - window, as_of),
+            ],
+            weeks=make_buckets(as_of - timedelta(weeks=lookback_weeks), as_of, Granularity.WEEKLY),
+            lookback_weeks=lookback_weeks,
+        )
+
+    @property
+    def all(self) -> list[Bucket]:
+        return [*self.windows, *self.weeks]
+
+    def compute(
+        self, metrics: Iterable[Metric], inputs: MetricInputs
+    ) -> dict[Metric, MetricWindow]:
+        result = {}
+        for metric in metrics:
+            previous, current = compute_values(metric, self.windows, inputs)
+            weekly = tuple(v.value for v in compute_values(metric, self.weeks, inputs))
+            result[metric] = MetricWindow(metric, current, previous, weekly[-self.lookback_weeks :])
+        return result
+
+
 def metric_windows(
     ctx: Context,
     scope: Scope,
@@ -76,21 +116,49 @@ def metric_windows(
 ) -> dict[Metric, MetricWindow]:
     """Each metric over [as_of − window, as_of), over the window before, and weekly over the
     last two windows (oldest → newest) — loaded from the store once."""
-    window = timedelta(days=window_days)
-    lookback_weeks = 2 * math.ceil(window_days / 7)
-    weeks = make_buckets(as_of - timedelta(weeks=lookback_weeks), as_of, Granularity.WEEKLY)
-    # the two windows are contiguous buckets: one pass over the rows computes both
-    windows = [
-        window_bucket(as_of - 2 * window, as_of - window),
-        window_bucket(as_of - window, as_of),
-    ]
-    inputs = load_inputs(ctx, scope, metrics, [*windows, *weeks], as_of=as_of)
-    result = {}
-    for metric in metrics:
-        previous, current = compute_values(metric, windows, inputs)
-        weekly = tuple(v.value for v in compute_values(metric, weeks, inputs))
-        result[metric] = MetricWindow(metric, current, previous, weekly[-lookback_weeks:])
-    return result
+    buckets = _WindowBuckets.ending(as_of, window_days)
+    return buckets.compute(metrics, load_inputs(ctx, scope, metrics, buckets.all, as_of=as_of))
+
+
+#: inputs whose rows name their repository (a deployment's derived row through its
+#: deployment), so one scope read divides exactly into per-repository reads
+_SPLITS_BY_REPOSITORY = frozenset({"deployments", "derived", "coverage"})
+
+
+def metric_windows_by_repository(
+    ctx: Context,
+    scope: Scope,
+    *,
+    as_of: datetime,
+    window_days: int,
+    metrics: tuple[Metric, ...],
+) -> dict[int, dict[Metric, MetricWindow]]:
+    """``metric_windows`` of each repository of the scope, from one read of the scope split
+    by repository: what risk needs for 50 repositories without 50 reads. Only for metrics
+    that read nothing but deployments, their derived rows and coverage (change failure rate,
+    rework, recovery, coverage), where the split is exact."""
+    needed = set().union(*(INPUTS_BY_METRIC[m] for m in metrics))
+    if not needed <= _SPLITS_BY_REPOSITORY:
+        raise ValueError(f"cannot split {sorted(needed - _SPLITS_BY_REPOSITORY)} by repository")
+    buckets = _WindowBuckets.ending(as_of, window_days)
+    inputs = load_inputs(ctx, scope, metrics, buckets.all, as_of=as_of)
+    deployments: dict[int, list[DeploymentRow]] = defaultdict(list)
+    for deployment in inputs.deployments:
+        deployments[deployment.repo_id].append(deployment)
+    coverage: dict[int, list[CoverageRow]] = defaultdict(list)
+    for report in inputs.coverage:
+        coverage[report.repo_id].append(report)
+    return {
+        repo.id: buckets.compute(
+            metrics,
+            MetricInputs(
+                deployments=deployments[repo.id],
+                derived=inputs.derived,
+                coverage=coverage[repo.id],
+            ),
+        )
+        for repo in scope.repositories
+    }
 
 
 def task_target(scope: Scope) -> float | None:
