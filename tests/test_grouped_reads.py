@@ -128,3 +128,35 @@ def test_after_the_last_deployment_only_a_witness_is_read_and_the_repository_sti
         assert (day.value, day.numerator) == (0.0, 0)  # 0 ÷ (1 repository × 1/7 week)
     for day in compute_values(Metric.CYCLE_TIME, days, inputs):
         assert day.reason == "no deployments in this period"
+
+
+def test_windows_split_by_repository_equal_each_repositorys_own_read(cli, tmp_path_factory) -> None:
+    """Risk reads change failure rate and coverage of every repository from one scope read
+    split by repository; each must equal that repository's own scorecard read."""
+    from devintel_cli.scorecards import metric_windows, metric_windows_by_repository
+
+    src = tmp_path_factory.mktemp("several")
+    for spec in ("payments", "web", "mobile"):
+        cli("repo", "add", str(build_repo(src / spec, spec).path))
+    ctx = open_context()
+    scope = resolve_scope(ctx)
+    metrics = (
+        Metric.CHANGE_FAILURE_RATE,
+        Metric.TEST_COVERAGE,
+        Metric.REWORK_RATE,
+        Metric.FAILED_DEPLOYMENT_RECOVERY_TIME,
+    )
+    split = metric_windows_by_repository(ctx, scope, as_of=AS_OF, window_days=90, metrics=metrics)
+    assert sorted(split) == sorted(scope.repo_ids)
+    measured = 0
+    for repo in scope.repositories:
+        own = metric_windows(
+            ctx, resolve_scope(ctx, repo=repo.name), as_of=AS_OF, window_days=90, metrics=metrics
+        )
+        assert split[repo.id] == own, repo.name
+        measured += sum(w.current.value is not None for w in own.values())
+    assert measured >= 2  # the fixtures have failures in the window
+    with pytest.raises(ValueError, match="cannot split"):
+        metric_windows_by_repository(
+            ctx, scope, as_of=AS_OF, window_days=90, metrics=(Metric.PR_REVIEW_TIME,)
+        )
