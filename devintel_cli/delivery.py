@@ -34,7 +34,9 @@ def rederive(conn: sqlite3.Connection, repo_id: int, workspace_id: str) -> None:
         store.replace_outcomes(conn, repo_id, [])
         return
     derived = derive_deployments(
-        deployments, store.load_commit_rows(conn, repo_id), store.load_incidents(conn, workspace_id)
+        deployments,
+        store.StoredCommitGraph(conn, repo_id),
+        store.load_incidents(conn, workspace_id),
     )
     store.replace_outcomes(conn, repo_id, derived)
 

@@ -197,3 +197,39 @@ def test_deployments_list_as_of_lists_what_was_deployed_before_that_moment(inges
     assert ingested.json("deployments", "list", "--as-of", "2025-01-01") == []
     bad = ingested("deployments", "list", "--as-of", "yesterday-ish", code=2)
     assert "--as-of" in bad.stderr
+
+
+def test_derivation_from_the_stored_graph_equals_derivation_from_commit_rows(ingested) -> None:
+    """Sync derives from ``StoredCommitGraph`` (parents strings, revert targets, hotfix
+    subjects) instead of a ``CommitRow`` per commit: the conclusions must be the same."""
+    from datetime import UTC, datetime
+
+    from devintel_cli.metrics.deployments import derive_deployments
+    from devintel_cli.metrics.rows import CommitRow
+    from devintel_cli.reporting import resolve_scope
+    from devintel_cli.store import delivery as store
+    from devintel_cli.workspace import open_context
+
+    ctx = open_context()
+    (repo_id,) = resolve_scope(ctx).repo_ids
+    conn = ctx.conn
+    graph = store.StoredCommitGraph(conn, repo_id)
+    # the fixture's one revert: commit 23 ("Revert …") names commit 22 (fixtures/README.md)
+    assert len(graph.reverts()) == 1
+    rows = {
+        r[0]: CommitRow(
+            repo_id, r[0], tuple(r[1].split()), datetime.fromtimestamp(r[2], UTC),
+            datetime.fromtimestamp(r[3], UTC), r[4], bool(r[5]), bool(r[6]), r[7], r[8], r[9],
+        )
+        for r in conn.execute(
+            "SELECT sha, parents, author_time, committer_time, author_offset, is_merge, is_bot,"
+            " subject, pr_number, reverted_sha FROM commits WHERE repo_id = ?",
+            (repo_id,),
+        )
+    }  # fmt: skip
+    assert graph.parents("0" * 40) is None
+    assert all(graph.parents(sha) == list(row.parents) for sha, row in rows.items())
+    deployments = store.load_deployments(conn, [repo_id])
+    from_graph = derive_deployments(deployments, graph)
+    assert from_graph == derive_deployments(deployments, rows)
+    assert sum(d.failed for d in from_graph) == 2  # v1.1.0 (hotfix) and v1.2.0 (revert)

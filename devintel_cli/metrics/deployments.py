@@ -47,6 +47,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from devintel_cli.metrics.rows import (
     CommitRow,
@@ -238,35 +239,64 @@ class _ShaResolver:
         return None
 
 
+class CommitGraph(Protocol):
+    """What derivation reads of a repository's commits: the graph, which commits revert
+    another (rule 2), and the subjects a rule looks for (rule 3). The store implements it
+    without holding a row object per commit (a million-commit history is walked at sync)."""
+
+    def parents(self, sha: str) -> Sequence[str] | None:
+        """The commit's parents; None for a commit outside the known graph."""
+
+    def reverts(self) -> Mapping[str, str]:
+        """sha → the sha (or prefix) it reverts, for the commits that name one."""
+
+    def subjects_where(self, keep: Callable[[str], bool]) -> Mapping[str, str]:
+        """sha → subject of the commits whose subject ``keep`` accepts."""
+
+
+@dataclass(frozen=True)
+class RowGraph:
+    """``CommitGraph`` over ``CommitRow``s by sha (tests, small histories)."""
+
+    commits: Mapping[str, CommitRow]
+
+    def parents(self, sha: str) -> Sequence[str] | None:
+        commit = self.commits.get(sha)
+        return None if commit is None else commit.parents
+
+    def reverts(self) -> Mapping[str, str]:
+        return {sha: c.reverted_sha for sha, c in self.commits.items() if c.reverted_sha}
+
+    def subjects_where(self, keep: Callable[[str], bool]) -> Mapping[str, str]:
+        return {sha: c.subject for sha, c in self.commits.items() if keep(c.subject)}
+
+
 def derive_deployments(
     deployments: Sequence[DeploymentRow],
-    commits: Mapping[str, CommitRow],
+    commits: Mapping[str, CommitRow] | CommitGraph,
     incidents: Iterable[IncidentRow] = (),
     rules: DeploymentRules | None = None,
 ) -> list[DerivedDeployment]:
     """Derive shipped commits, failures, rework and recovery for one repository.
 
     ``deployments``: the repository's deployments, any order, all environments.
-    ``commits``: every commit reachable from its branches and tags, by sha (the graph is
-    their ``parents``; reverts and subjects feed rules 2 and 3). ``incidents``: any incidents;
-    those naming one of these deployments or this repository are used. Returns one row per
-    deployment, in the order given.
+    ``commits``: every commit reachable from its branches and tags — ``CommitRow``s by sha,
+    or a ``CommitGraph`` (the graph is their parents; reverts and subjects feed rules 2 and
+    3). ``incidents``: any incidents; those naming one of these deployments or this
+    repository are used. Returns one row per deployment, in the order given.
     """
     rules = rules or DeploymentRules()
     if len({d.repo_id for d in deployments}) > 1:
         raise ValueError("derive_deployments works on one repository's deployments at a time")
     if not deployments:
         return []
+    graph: CommitGraph = RowGraph(commits) if isinstance(commits, Mapping) else commits
     streams = stream_order(deployments)
-
-    def parents_of(sha: str) -> Sequence[str] | None:
-        commit = commits.get(sha)
-        return None if commit is None else commit.parents
-
-    shipped = _ship(streams.values(), parents_of)
+    shipped = _ship(streams.values(), graph.parents)
     work = {d.id: _Work(shipped[d.id]) for d in deployments}
+    facts = _RuleFacts(graph.reverts(), graph.subjects_where(rules.is_hotfix_text))
     for stream in streams.values():
-        _check_stream(stream, work, commits, rules)
+        _check_stream(stream, work, facts, rules)
     _attribute_incidents(deployments, work, incidents, rules)
     for stream in streams.values():
         _rollbacks(stream, work)
@@ -286,10 +316,18 @@ def derive_deployments(
     ]
 
 
+@dataclass(frozen=True)
+class _RuleFacts:
+    """The commit facts rules 2 and 3 read: revert targets, and hotfix subjects."""
+
+    reverts: Mapping[str, str]
+    hotfix_subjects: Mapping[str, str]
+
+
 def _check_stream(
     stream: list[DeploymentRow],
     work: dict[int, _Work],
-    commits: Mapping[str, CommitRow],
+    facts: _RuleFacts,
     rules: DeploymentRules,
 ) -> None:
     """Baseline and rules 1-3 over one stream whose shipped commits are known."""
@@ -311,10 +349,10 @@ def _check_stream(
 
         # rule 2: this deployment ships reverts of commits earlier deployments shipped
         for sha in current.shipped:
-            commit = commits.get(sha)
-            if commit is None or not commit.reverted_sha:
+            reverted = facts.reverts.get(sha)
+            if not reverted:
                 continue
-            target = resolver.resolve(commit.reverted_sha)
+            target = resolver.resolve(reverted)
             if target is None:
                 continue
             earlier_position = shipped_by[target]
@@ -341,7 +379,7 @@ def _check_stream(
         gap = deployment.deployed_at - previous.deployed_at
         if gap > rules.follow_up_window:
             continue
-        detail = _fix_follow_up(previous, deployment, current.shipped, commits, rules)
+        detail = _fix_follow_up(previous, deployment, current.shipped, facts, rules)
         if detail is not None:
             work[previous.id].fail(
                 FailureReason(
@@ -357,7 +395,7 @@ def _fix_follow_up(
     previous: DeploymentRow,
     deployment: DeploymentRow,
     shipped: Sequence[str],
-    commits: Mapping[str, CommitRow],
+    facts: _RuleFacts,
     rules: DeploymentRules,
 ) -> str | None:
     """How ``deployment`` is a fix of ``previous`` (a phrase for the detail), or None."""
@@ -366,9 +404,9 @@ def _fix_follow_up(
     if deployment.name and rules.is_hotfix_text(deployment.name):
         return f"hotfix deployment {deployment.name}"
     for sha in shipped:
-        commit = commits.get(sha)
-        if commit is not None and rules.is_hotfix_text(commit.subject):
-            return f"{_label(deployment)} shipping hotfix {sha[:7]} ({commit.subject!r})"
+        subject = facts.hotfix_subjects.get(sha)
+        if subject is not None:
+            return f"{_label(deployment)} shipping hotfix {sha[:7]} ({subject!r})"
     return None
 
 
