@@ -1,4 +1,4 @@
-"""Scorecard (§6), health (§7) and benchmarks (§8) for a scope, as of a moment.
+"""Scorecard (§6) and health (§7) for a scope, as of a moment (benchmarks: benchmarking.py).
 
 Window values are the metric over the whole window (not a mean of weekly points); the
 trend compares the window with the one before it; the projection rule reads the weekly

@@ -114,9 +114,9 @@ def resolve_sha(conn: sqlite3.Connection, repo_id: int, sha: str) -> str | None:
 
 class StoredCommitGraph:
     """A repository's commits as deployment derivation reads them (``CommitGraph``), held
-    lean: one string of parents per commit — about a third of the memory of a row object
-    with times and subject per commit — plus the few commits that revert another; subjects
-    are streamed and only the ones a rule looks for are kept.
+    lean: one string of parents per commit instead of a row object with times and subject,
+    plus the few commits that revert another; subjects are streamed and only the ones a rule
+    looks for are kept.
 
     The graph still grows with the history (a walk has to know every commit's parents), at
     half the rate: 30 MiB for 100k commits instead of 60 MiB (benchmarks/derive_memory.py).
