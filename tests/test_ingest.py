@@ -247,3 +247,52 @@ def test_pr_whose_commit_has_an_empty_author_email_is_estimated(cli, tmp_path) -
     assert [(p["week"], p["value"], p.get("estimated")) for p in data["series"]] == [
         ("2026-W02", 24.0, True)
     ]
+
+
+def _deployment_tables(path: Path) -> dict:
+    dump = dump_database(path)
+    return {t: dump[t] for t in ("deployments", "deployment_outcomes", "deployment_commits")}
+
+
+def test_sync_rederives_when_a_deployed_commit_arrives_and_only_when_inputs_change(
+    cli, tmp_path, isolated_state
+) -> None:
+    """A sync re-derives deployments when what derivation reads changed (here: a recorded
+    deployment's commit arrives) and may skip it otherwise; either way the stored outcomes
+    equal a fresh derivation."""
+    from devintel_cli.delivery import rederive
+    from devintel_cli.store.db import connect, write_transaction
+
+    src = tmp_path / "src"
+    w = RepoWriter(src)
+    w.commit("one", {"a.txt": "1\n"}, author=ALICE, at="2026-01-05T10:00:00+00:00")
+    two = w.commit("two", {"a.txt": "1\n2\n"}, author=BOB, at="2026-01-06T10:00:00+00:00")
+    w.lightweight_tag("v1.0.0", two)
+    cli("repo", "add", str(src))
+    # a commit no branch or tag reaches yet, deployed by CI before devintel sees it
+    three = w.commit(
+        "three", {"a.txt": "1\n2\n3\n"}, author=ALICE, at="2026-01-07T10:00:00+00:00",
+        detached=True, parents=[two],
+    )  # fmt: skip
+    cli("deployments", "record", "--repo", "src", "--sha", three, "--at", "2026-01-07T12:00:00Z")
+    recorded = {d["sha"]: d for d in cli.json("deployments", "list")}[three]
+    assert recorded["shipped_commits"] == []  # not ingested yet: it ships nothing
+    # the commit arrives on main; no tag or deployment changes
+    w.branch("main", three)
+    cli("repo", "sync", "src")
+    recorded = {d["sha"]: d for d in cli.json("deployments", "list")}[three]
+    assert recorded["shipped_commits"] == [three]  # re-derived: three is after v1.0.0
+
+    # new commits without a new deployment: the stored outcomes stay a fresh derivation's
+    w.commit("four", {"a.txt": "1\n2\n3\n4\n"}, author=BOB, at="2026-01-08T10:00:00+00:00")
+    cli("repo", "sync", "src")
+    db = isolated_state / "devintel.db"
+    after_sync = _deployment_tables(db)
+    conn = connect(db)
+    with write_transaction(conn):
+        (repo_id, workspace_id) = conn.execute(
+            "SELECT id, workspace_id FROM repositories"
+        ).fetchone()
+        rederive(conn, repo_id, workspace_id)
+    conn.close()
+    assert _deployment_tables(db) == after_sync

@@ -104,6 +104,7 @@ def sync_repository(
     full_reconcile = repo.sync_state == "partial" or any(t not in git_repo for t in old_tips)
     exclude = sorted(t for t in old_tips if t in git_repo)
 
+    derived_from = history.derivation_inputs(conn, repo.id)
     with write_transaction(conn):
         history.set_sync_state(conn, repo.id, "partial")
     candidates: list[PullCandidate] = []
@@ -152,7 +153,8 @@ def sync_repository(
                 opened_at=e.opened_at,
                 merged_at=e.merged_at,
             )
-        rederive(conn, repo.id, repo.workspace_id)
+        if full_reconcile or gone or history.derivation_inputs(conn, repo.id) != derived_from:
+            rederive(conn, repo.id, repo.workspace_id)
         history.refresh_figures(conn, repo.id)
         history.set_sync_state(
             conn, repo.id, "ok", synced_at=now, default_branch=outcome.default_branch

@@ -174,6 +174,22 @@ def set_sync_state(
     )
 
 
+def derivation_inputs(conn: sqlite3.Connection, repo_id: int) -> list[tuple[object, ...]]:
+    """What deployment derivation reads of a repository besides the commit graph and the
+    incidents: every deployment as stored, whether its sha is an ingested commit, and
+    whether it has an outcome. A sync that leaves this unchanged and deletes no commit
+    cannot change any derivation result — commits are immutable, and new ones are never
+    ancestors of commits already stored — so it may skip re-deriving (an O(history) walk).
+    """
+    return conn.execute(
+        "SELECT d.id, d.sha, d.deployed_at, d.environment, d.recorded_status, d.name,"
+        " EXISTS (SELECT 1 FROM commits c WHERE c.repo_id = d.repo_id AND c.sha = d.sha),"
+        " EXISTS (SELECT 1 FROM deployment_outcomes o WHERE o.deployment_id = d.id)"
+        " FROM deployments d WHERE d.repo_id = ? ORDER BY d.id",
+        (repo_id,),
+    ).fetchall()
+
+
 def counted_tips(conn: sqlite3.Connection, repo_id: int) -> set[str]:
     """The commits the stored history was built from: branch tips and peeled tag targets."""
     rows = conn.execute(
