@@ -180,3 +180,13 @@ def test_empty_bot_pattern_is_refused(patterns: list[str]) -> None:
 def test_one_string_is_not_a_pattern_list() -> None:
     with pytest.raises(TypeError):
         BotMatcher("[bot]")
+
+
+def test_task_refs_without_a_hash_or_key_shape_are_found_fast_and_are_none() -> None:
+    # neither "#" nor "X-<digit>": the full pattern is not even tried (the prefilter), and
+    # there is nothing to find — lower-case keys, a dash before a letter, a trailing dash
+    assert task_refs("Fix abc-123 and Signed-off-by: A <a@x>\n\nsee pay-12") == []
+    assert task_refs("Bump to 2.0 -\n") == []
+    # the prefilter lets through what the pattern needs: a key, a "#", a stoplisted key
+    assert [r.key for r in task_refs("fixes PAY-12, see #7")] == ["PAY-12", "#7"]
+    assert task_refs("Use SHA-256") == []
