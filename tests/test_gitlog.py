@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -484,6 +485,14 @@ def test_stopping_early_ends_git_quietly(history: History) -> None:
     first = next(stream)
     assert first.sha == history.c6
     stream.close()  # kills and reaps git; raises nothing
+    # and the thread that read git's output ahead of the parser is gone too
+    assert not [t for t in threading.enumerate() if t.name == "devintel-git-reader"]
+
+
+def test_the_read_ahead_thread_ends_with_the_stream(history: History) -> None:
+    shas = [c.sha for c in stream_commits(history.path, ["main"])]  # read to the end
+    assert shas[0] == history.c6
+    assert not [t for t in threading.enumerate() if t.name == "devintel-git-reader"]
 
 
 FAKE_GIT = """#!/bin/sh

@@ -37,9 +37,11 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from pathlib import Path
+from queue import Empty, Full, Queue
 from typing import IO
 
 from devintel_cli.errors import GitError
@@ -109,6 +111,9 @@ _SCRUBBED_ENV = (
 _CHUNK_BYTES = 1 << 20
 #: the pipe size asked for (Linux's default ceiling for unprivileged processes)
 _PIPE_BYTES = 1 << 20
+#: chunks a reader thread may hold ahead of the parser: git keeps writing while a batch is
+#: parsed and stored, and memory stays bounded (32 × 1 MiB, whatever the history length)
+_READ_AHEAD_CHUNKS = 32
 _HEX_DIGITS = b"0123456789abcdef"
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -220,6 +225,64 @@ def _enlarge_pipe(fd: int) -> None:
             fcntl.fcntl(fd, setpipe, _PIPE_BYTES)
 
 
+class _ReadAhead:
+    """Reads a pipe in a thread of its own into a bounded queue, so git keeps writing while
+    the consumer parses and stores a batch (``os.read`` runs without the GIL). Measured on
+    git/git: the parser spent 37 s of a 73 s backfill waiting on a full pipe while git
+    waited on it. Memory is bounded by ``_READ_AHEAD_CHUNKS`` chunks."""
+
+    _END = b""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._queue: Queue[bytes | OSError] = Queue(maxsize=_READ_AHEAD_CHUNKS)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._pump, name="devintel-git-reader")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _pump(self) -> None:
+        item: bytes | OSError
+        while True:
+            try:
+                item = os.read(self._fd, _CHUNK_BYTES)
+            except OSError as exc:
+                item = exc
+            except Exception as exc:  # never leave the consumer waiting on a dead thread
+                item = OSError(f"reading git's output failed: {exc!r}")
+            if not self._put(item) or not isinstance(item, bytes) or item == self._END:
+                return
+
+    def _put(self, item: bytes | OSError) -> bool:
+        """Queue ``item``, waiting for room unless the consumer has stopped (then False)."""
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def chunks(self) -> Iterator[bytes]:
+        """The pipe's contents in order, until end of file (an ``OSError`` is re-raised)."""
+        while True:
+            item = self._queue.get()
+            if isinstance(item, OSError):
+                raise item
+            if item == self._END:
+                return
+            yield item
+
+    def stop(self) -> None:
+        """Let the thread end (call after the writer is gone or killed: a read then
+        returns end of file), and wait for it, so the fd can be closed safely."""
+        self._stopping.set()
+        with contextlib.suppress(Empty):
+            while True:
+                self._queue.get_nowait()
+        self._thread.join(timeout=10)
+
+
 def _stream_tokens(
     argv: list[str], stdin_bytes: bytes, env: dict[str, str], repo_path: Path
 ) -> Iterator[bytes]:
@@ -237,6 +300,7 @@ def _stream_tokens(
         except OSError as exc:
             raise GitError(f"could not run git: {exc}", hint=_GIT_HINT) from exc
         assert process.stdin is not None and process.stdout is not None
+        reader: _ReadAhead | None = None
         try:
             try:
                 # git reads all of stdin before it writes anything, so this cannot deadlock.
@@ -246,8 +310,9 @@ def _stream_tokens(
                 pass  # git died early (e.g. a bad revision); its status says why
             stdout_fd = process.stdout.fileno()
             _enlarge_pipe(stdout_fd)
+            reader = _ReadAhead(stdout_fd)
             carry = b""
-            while chunk := os.read(stdout_fd, _CHUNK_BYTES):
+            for chunk in reader.chunks():
                 fields = (carry + chunk).split(b"\0")
                 carry = fields.pop()
                 yield from fields
@@ -256,6 +321,8 @@ def _stream_tokens(
             if process.poll() is None:  # the consumer stopped early, or an error
                 process.kill()
                 process.wait()
+            if reader is not None:
+                reader.stop()  # before the fd closes: the thread may be reading it
             process.stdout.close()
             if not process.stdin.closed:
                 with contextlib.suppress(BrokenPipeError):
