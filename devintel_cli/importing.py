@@ -17,7 +17,7 @@ from .store import imported as store
 from .store.db import write_transaction
 from .store.records import RepositoryRow, ServiceLineRow
 from .store.repositories import list_repositories
-from .timeutil import iso_z
+from .timeutil import iso_z, to_epoch
 from .workspace import Context, get_line
 
 
@@ -32,10 +32,6 @@ class ImportResult:
     def summary(self) -> str:
         parts = ", ".join(f"{n} {what}" for what, n in sorted(self.outcomes.items()))
         return f"{self.kind}: {self.records} records from {self.file} ({parts or 'nothing'})"
-
-
-def _epoch(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp())
 
 
 def _repo(ctx: Context, name: str, *, where: str) -> RepositoryRow:
@@ -90,7 +86,7 @@ def import_coverage(
         if not SHA_PATTERN.match(commit):
             raise UsageError(f"--commit: not a commit sha: {commit!r}")
         sha = delivery_store.resolve_sha(ctx.conn, target.id, commit.lower()) or commit.lower()
-    measured = _epoch(at) or _epoch(report.measured_at)
+    measured = to_epoch(at) or to_epoch(report.measured_at)
     if measured is None and sha is not None:
         measured = store.commit_time(ctx.conn, target.id, sha)
     if measured is None:
@@ -153,8 +149,8 @@ def import_incidents(
                     {
                         "title": record.title,
                         "severity": record.severity,
-                        "opened_at": _epoch(record.opened_at),
-                        "resolved_at": _epoch(record.resolved_at),
+                        "opened_at": to_epoch(record.opened_at),
+                        "resolved_at": to_epoch(record.resolved_at),
                         **_attribution(repository, service_line),
                     },
                 )
@@ -185,10 +181,10 @@ def import_pull_requests(ctx: Context, path: Path, *, repo: str) -> ImportResult
                         "title": r.title,
                         "author": r.author,
                         "is_bot_author": int(r.is_bot_author or bots.is_bot(r.author or "", "")),
-                        "opened_at": _epoch(r.opened_at),
-                        "merged_at": _epoch(r.merged_at),
-                        "closed_at": _epoch(r.closed_at),
-                        "first_review_at": _epoch(r.first_review_at),
+                        "opened_at": to_epoch(r.opened_at),
+                        "merged_at": to_epoch(r.merged_at),
+                        "closed_at": to_epoch(r.closed_at),
+                        "first_review_at": to_epoch(r.first_review_at),
                         "additions": r.additions,
                         "deletions": r.deletions,
                     },
@@ -216,8 +212,8 @@ def import_tasks(
                     r.key,
                     {
                         "status": r.status,
-                        "created_at": _epoch(r.created_at),
-                        "completed_at": _epoch(r.completed_at),
+                        "created_at": to_epoch(r.created_at),
+                        "completed_at": to_epoch(r.completed_at),
                         **_attribution(target, line_row),
                     },
                 )

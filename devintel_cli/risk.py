@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import paths
@@ -22,7 +22,7 @@ from .reporting import Scope
 from .scorecards import MetricWindow, load_bands, metric_windows_by_repository
 from .scoring import risk as rules
 from .store import activity
-from .timeutil import parse_iso
+from .timeutil import from_epoch, parse_iso
 from .workspace import Context
 
 DEFAULT_WINDOW_DAYS = 90
@@ -34,10 +34,6 @@ def load_thresholds(ctx: Context) -> rules.RiskThresholds:
     if "risk" in data:
         return rules.RiskThresholds.from_mapping(data["risk"])
     return rules.DEFAULT_THRESHOLDS
-
-
-def _dt(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _window_input(window: MetricWindow) -> rules.MetricWindowInput:
@@ -104,7 +100,7 @@ def scope_activity(
                 pull_request_sizes=[rules.PullRequestSize(*row) for row in pr_sizes[repo.id]],
                 merged_pull_requests=[rules.MergedPullRequest(*row) for row in merged[repo.id]],
                 open_pull_requests=[
-                    rules.OpenPullRequest(number, title, _dt(opened))
+                    rules.OpenPullRequest(number, title, from_epoch(opened))
                     for number, title, opened in waiting[repo.id]
                 ],
                 commit_local_hours=[(day, hour, n) for day, hour, n, _, _ in commits],
@@ -135,7 +131,7 @@ def scope_incidents(ctx: Context, scope: Scope, *, as_of: datetime) -> list[rule
                 key=key,
                 title=title,
                 severity=severity,
-                opened_at=_dt(opened),
+                opened_at=from_epoch(opened),
                 repository=repository,
                 service_line_id=line_id,
             )

@@ -15,10 +15,19 @@ def iso_z(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def to_epoch(moment: datetime | None) -> int | None:
+    """Whole epoch seconds, as the store keeps times (None stays None)."""
+    return None if moment is None else int(moment.timestamp())
+
+
+def from_epoch(seconds: int | None) -> datetime | None:
+    """An aware UTC datetime from stored epoch seconds (None stays None)."""
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
 def epoch_to_iso_z(seconds: int | None) -> str | None:
-    if seconds is None:
-        return None
-    return iso_z(datetime.fromtimestamp(seconds, UTC))
+    moment = from_epoch(seconds)
+    return None if moment is None else iso_z(moment)
 
 
 def parse_iso(text: str) -> datetime:

@@ -12,11 +12,8 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from .db import id_list
 from .delivery import COUNTED_PULL_REQUESTS
-
-
-def _in(ids: Sequence[int]) -> str:
-    return "(" + ",".join(str(int(i)) for i in ids) + ")"
 
 
 def _window(start: datetime, end: datetime) -> tuple[int, int]:
@@ -39,7 +36,7 @@ def author_commit_counts(
         return []
     return conn.execute(
         "SELECT lower(author_email), count(*) FROM commits"
-        f" WHERE repo_id IN {_in(repo_ids)} AND is_merge = 0 AND is_bot = 0"
+        f" WHERE repo_id IN {id_list(repo_ids)} AND is_merge = 0 AND is_bot = 0"
         " AND author_time >= ? AND author_time < ? GROUP BY lower(author_email)"
         " ORDER BY count(*) DESC, lower(author_email)",
         (int(start.timestamp()), int(end.timestamp())),
@@ -56,7 +53,7 @@ def window_author_commits(
         return []
     return conn.execute(
         "SELECT c.repo_id, lower(c.author_email), count(*) FROM commits c"
-        " WHERE" + _WINDOW_COMMITS.format(ids=_in(repo_ids)) + " GROUP BY 1, 2",
+        " WHERE" + _WINDOW_COMMITS.format(ids=id_list(repo_ids)) + " GROUP BY 1, 2",
         _window(start, end),
     ).fetchall()
 
@@ -82,7 +79,7 @@ def file_changes(
         "   sum(f.additions + f.deletions) AS lines"
         "   FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
         "   AND f.is_excluded = 0 AND f.is_binary = 0"
-        "   WHERE" + _WINDOW_COMMITS.format(ids=_in(repo_ids)) + " GROUP BY 1, 2, 3)"
+        "   WHERE" + _WINDOW_COMMITS.format(ids=id_list(repo_ids)) + " GROUP BY 1, 2, 3)"
         " GROUP BY repo_id, path",
         _window(start, end),
     ).fetchall()
@@ -118,7 +115,7 @@ def commit_local_hours(
         "SELECT repo_id, how / 24, how % 24, count(*), sum(root), max(lines)"
         f" FROM (SELECT c.repo_id, ({_LOCAL_HOUR_OF_WEEK}) AS how, c.parents = '' AS root,"
         "   c.additions + c.deletions AS lines FROM commits c"
-        "   WHERE" + _WINDOW_COMMITS.format(ids=_in(repo_ids)) + ")"
+        "   WHERE" + _WINDOW_COMMITS.format(ids=id_list(repo_ids)) + ")"
         " GROUP BY repo_id, how",
         _window(start, end),
     ).fetchall()
@@ -144,7 +141,9 @@ def commit_change_sizes(
         " c.parents = ''"
         " FROM commits c LEFT JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
         " AND f.is_excluded = 0 AND f.is_binary = 0"
-        " WHERE" + _WINDOW_COMMITS.format(ids=_in(repo_ids)) + " AND c.additions + c.deletions > ?"
+        " WHERE"
+        + _WINDOW_COMMITS.format(ids=id_list(repo_ids))
+        + " AND c.additions + c.deletions > ?"
         " GROUP BY c.repo_id, c.sha ORDER BY c.repo_id, c.sha",
         (*_window(start, end), over),
     ).fetchall()
@@ -165,7 +164,7 @@ def merged_pull_request_spans(
         return []
     rows = conn.execute(
         "SELECT repo_id, number, merged_at - opened_at, source = 'git'"
-        + COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids)),
+        + COUNTED_PULL_REQUESTS.format(ids=id_list(repo_ids)),
         _window(start, end),
     ).fetchall()
     return [(repo_id, number, seconds, bool(git)) for repo_id, number, seconds, git in rows]
@@ -180,7 +179,7 @@ def pull_request_sizes(
         return []
     return conn.execute(
         "SELECT repo_id, number, title, coalesce(additions, 0) + coalesce(deletions, 0)"
-        f" FROM pull_requests WHERE repo_id IN {_in(repo_ids)} AND source = 'import'"
+        f" FROM pull_requests WHERE repo_id IN {id_list(repo_ids)} AND source = 'import'"
         " AND is_bot_author = 0 AND (additions IS NOT NULL OR deletions IS NOT NULL)"
         " AND opened_at >= ? AND opened_at < ? ORDER BY repo_id, number",
         _window(start, end),
@@ -198,7 +197,7 @@ def open_pull_requests(
     moment = int(as_of.timestamp())
     return conn.execute(
         "SELECT repo_id, number, title, opened_at FROM pull_requests"
-        f" WHERE repo_id IN {_in(repo_ids)} AND source = 'import' AND is_bot_author = 0"
+        f" WHERE repo_id IN {id_list(repo_ids)} AND source = 'import' AND is_bot_author = 0"
         " AND opened_at IS NOT NULL AND opened_at < ?"
         " AND (merged_at IS NULL OR merged_at >= ?) AND (closed_at IS NULL OR closed_at >= ?)"
         " ORDER BY repo_id, number",

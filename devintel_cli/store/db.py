@@ -8,7 +8,7 @@ locked" half-way through a transaction, and a killed process leaves no partial w
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,6 +17,12 @@ from .schema import MIGRATIONS
 
 #: how long a writer waits for another writer before giving up with exit 3 (§12)
 BUSY_TIMEOUT_MS = 60_000
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """``(1,2,3)`` for ``IN``: integer ids written into the SQL (each one forced to ``int``,
+    so nothing else can get in), as a scope's repository list varies in length."""
+    return "(" + ",".join(str(int(i)) for i in ids) + ")"
 
 
 def latest_version() -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import pairwise
 
 from ..metrics.rows import (
@@ -23,19 +23,8 @@ from ..metrics.rows import (
     PullRequestRow,
     TaskRow,
 )
-
-
-def _dt(seconds: int | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
-
-
-def _epoch(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp())
-
-
-def _in(ids: Sequence[int]) -> str:
-    return "(" + ",".join(str(int(i)) for i in ids) + ")"
-
+from ..timeutil import from_epoch, to_epoch
+from .db import id_list
 
 # --- deployments --------------------------------------------------------------------------
 
@@ -62,7 +51,16 @@ def insert_deployment(
     cursor = conn.execute(
         "INSERT INTO deployments (repo_id, source, source_key, sha, environment, deployed_at,"
         " name, recorded_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (repo_id, source, source_key, sha, environment, _epoch(deployed_at), name, recorded_status),
+        (
+            repo_id,
+            source,
+            source_key,
+            sha,
+            environment,
+            to_epoch(deployed_at),
+            name,
+            recorded_status,
+        ),
     )
     return int(cursor.lastrowid or 0), True
 
@@ -83,12 +81,12 @@ def load_deployments(
     """
     if not repo_ids:
         return []
-    ids = _in(repo_ids)
+    ids = id_list(repo_ids)
     sql = (
         "SELECT id, repo_id, sha, deployed_at, environment, source, name, recorded_status"
         f" FROM deployments WHERE repo_id IN {ids} AND deployed_at < ?"
     )
-    params: tuple[object, ...] = (_epoch(until) if until is not None else 2**62,)
+    params: tuple[object, ...] = (to_epoch(until) if until is not None else 2**62,)
     if since is not None:
         # SQLite fills the bare ``id`` from the row holding min(deployed_at)
         sql += (
@@ -96,9 +94,9 @@ def load_deployments(
             f" FROM deployments WHERE repo_id IN {ids} AND deployed_at < ?"
             " GROUP BY repo_id, environment)))"
         )
-        params += (_epoch(since), _epoch(since))
+        params += (to_epoch(since), to_epoch(since))
     return [
-        DeploymentRow(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7])  # type: ignore[arg-type]
+        DeploymentRow(r[0], r[1], r[2], from_epoch(r[3]), r[4], r[5], r[6], r[7])  # type: ignore[arg-type]
         for r in conn.execute(sql + " ORDER BY deployed_at, id", params)
     ]
 
@@ -174,7 +172,7 @@ def replace_outcomes(
                 str(d.status),
                 int(d.is_rework),
                 int(d.is_baseline),
-                _epoch(d.recovered_at),
+                to_epoch(d.recovered_at),
                 json.dumps(reasons),
             ),
         )
@@ -212,10 +210,10 @@ def load_outcomes(
         return {}
     sql = (
         "SELECT deployment_id, status, failure_reasons, is_rework, is_baseline, recovered_at"
-        f" FROM deployment_outcomes WHERE repo_id IN {_in(repo_ids)}"
+        f" FROM deployment_outcomes WHERE repo_id IN {id_list(repo_ids)}"
     )
     if deployment_ids is not None:
-        sql += f" AND deployment_id IN {_in(deployment_ids)}"
+        sql += f" AND deployment_id IN {id_list(deployment_ids)}"
     result = {}
     for r in conn.execute(sql):
         reasons = (
@@ -231,7 +229,8 @@ def load_outcomes(
             if r[2] != "[]"  # most deployments succeed: skip the JSON parser for them
             else ()
         )
-        result[r[0]] = DerivedDeployment(r[0], r[1], reasons, bool(r[3]), bool(r[4]), _dt(r[5]))
+        recovered = from_epoch(r[5])
+        result[r[0]] = DerivedDeployment(r[0], r[1], reasons, bool(r[3]), bool(r[4]), recovered)
     return result
 
 
@@ -248,9 +247,9 @@ def load_lead_times(
     rows = conn.execute(
         "SELECT o.deployment_id, o.lead_seconds"
         " FROM deployments d JOIN deployment_outcomes o ON o.deployment_id = d.id"
-        f" WHERE d.repo_id IN {_in(repo_ids)} AND d.deployed_at >= ? AND d.deployed_at < ?"
+        f" WHERE d.repo_id IN {id_list(repo_ids)} AND d.deployed_at >= ? AND d.deployed_at < ?"
         " AND o.is_baseline = 0 AND o.lead_seconds != '[]'",
-        (_epoch(start), _epoch(end)),
+        (to_epoch(start), to_epoch(end)),
     )
     return [DeploymentLeadTimes(ident, tuple(json.loads(spans))) for ident, spans in rows]
 
@@ -276,11 +275,11 @@ def load_churn(
     sql = (
         "SELECT repo_id, min(author_time), sum(churn_modified), sum(churn_added),"
         " sum(churn_files) FROM commits INDEXED BY commits_by_author_time"
-        f" WHERE repo_id IN {_in(repo_ids)} AND author_time >= ? AND author_time < ?"
+        f" WHERE repo_id IN {id_list(repo_ids)} AND author_time >= ? AND author_time < ?"
         " AND is_merge = 0 AND is_bot = 0 AND churn_files > 0 GROUP BY repo_id"
     )
     return [
-        CommitChurnRow(r[0], "", r[2], r[3], r[4], _dt(r[1]))  # type: ignore[arg-type]
+        CommitChurnRow(r[0], "", r[2], r[3], r[4], from_epoch(r[1]))  # type: ignore[arg-type]
         for interval in _intervals(cuts)
         for r in conn.execute(sql, interval)
     ]
@@ -321,11 +320,11 @@ def load_pull_requests(
         return []
     rows = conn.execute(
         "SELECT repo_id, number, opened_at, merged_at, source"
-        + COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids)),
-        (_epoch(start), _epoch(end)),
+        + COUNTED_PULL_REQUESTS.format(ids=id_list(repo_ids)),
+        (to_epoch(start), to_epoch(end)),
     )
     return [
-        PullRequestRow(r[0], r[1], _dt(r[2]), _dt(r[3]), estimated=r[4] == "git")  # type: ignore[arg-type]
+        PullRequestRow(r[0], r[1], from_epoch(r[2]), from_epoch(r[3]), estimated=r[4] == "git")  # type: ignore[arg-type]
         for r in rows
     ]
 
@@ -340,11 +339,11 @@ def load_merged_pull_requests(
         return []
     sql = (
         "SELECT min(merged_at), json_group_array(merged_at - opened_at), source = 'git'"
-        + COUNTED_PULL_REQUESTS.format(ids=_in(repo_ids))
+        + COUNTED_PULL_REQUESTS.format(ids=id_list(repo_ids))
         + " GROUP BY source = 'git'"
     )
     return [
-        MergedPullRequests(_dt(first), tuple(json.loads(spans)), bool(estimated))  # type: ignore[arg-type]
+        MergedPullRequests(from_epoch(first), tuple(json.loads(spans)), bool(estimated))  # type: ignore[arg-type]
         for interval in _intervals(cuts)
         for first, spans, estimated in conn.execute(sql, interval)
     ]
@@ -360,11 +359,11 @@ def load_coverage(
         return []
     rows = conn.execute(
         "SELECT repo_id, measured_at, lines_covered, lines_total, branches_covered,"
-        f" branches_total FROM coverage_reports WHERE repo_id IN {_in(repo_ids)}"
+        f" branches_total FROM coverage_reports WHERE repo_id IN {id_list(repo_ids)}"
         " AND measured_at >= ? AND measured_at < ?",
-        (_epoch(start), _epoch(end)),
+        (to_epoch(start), to_epoch(end)),
     )
-    return [CoverageRow(r[0], _dt(r[1]), r[2], r[3], r[4], r[5]) for r in rows]  # type: ignore[arg-type]
+    return [CoverageRow(r[0], from_epoch(r[1]), r[2], r[3], r[4], r[5]) for r in rows]  # type: ignore[arg-type]
 
 
 def load_incidents(
@@ -373,9 +372,9 @@ def load_incidents(
     rows = conn.execute(
         "SELECT key, repo_id, service_line_id, opened_at, resolved_at, deployment_id"
         " FROM incidents WHERE workspace_id = ? AND opened_at < ?",
-        (workspace_id, _epoch(until) if until else 2**62),
+        (workspace_id, to_epoch(until) if until else 2**62),
     )
-    return [IncidentRow(r[0], r[1], r[2], _dt(r[3]), _dt(r[4]), r[5]) for r in rows]  # type: ignore[arg-type]
+    return [IncidentRow(r[0], r[1], r[2], from_epoch(r[3]), from_epoch(r[4]), r[5]) for r in rows]  # type: ignore[arg-type]
 
 
 def load_tasks(
@@ -388,11 +387,11 @@ def load_tasks(
     """Tasks completed in the window: imported ones, plus keys closed by commit messages
     ("fixes PAY-12") at the commit's committer time; an imported task wins over a commit."""
     imported = [
-        TaskRow(r[0], r[2], r[1], _dt(r[3]))  # type: ignore[arg-type]
+        TaskRow(r[0], r[2], r[1], from_epoch(r[3]))  # type: ignore[arg-type]
         for r in conn.execute(
             "SELECT key, repo_id, service_line_id, completed_at FROM tasks"
             " WHERE workspace_id = ? AND completed_at >= ? AND completed_at < ?",
-            (workspace_id, _epoch(start), _epoch(end)),
+            (workspace_id, to_epoch(start), to_epoch(end)),
         )
     ]
     if not repo_ids:
@@ -400,14 +399,14 @@ def load_tasks(
     # a key's completion is its first non-bot closing commit in any repository of the scope
     # (commit facts copied onto commit_tasks: one scan of that table, no commit lookups)
     closed = [
-        TaskRow(key, None, repo_id, _dt(at))  # type: ignore[arg-type]
+        TaskRow(key, None, repo_id, from_epoch(at))  # type: ignore[arg-type]
         for key, repo_id, at in conn.execute(
             "SELECT t.task_key, t.repo_id, min(t.committer_time) AS first FROM commit_tasks t"
-            f" WHERE t.closes = 1 AND t.is_bot = 0 AND t.repo_id IN {_in(repo_ids)}"
+            f" WHERE t.closes = 1 AND t.is_bot = 0 AND t.repo_id IN {id_list(repo_ids)}"
             " GROUP BY t.task_key HAVING first >= ? AND first < ?"
             " AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.workspace_id = ?"
             "   AND k.key = t.task_key)",
-            (_epoch(start), _epoch(end), workspace_id),
+            (to_epoch(start), to_epoch(end), workspace_id),
         )
     ]
     return [*imported, *closed]
@@ -421,9 +420,9 @@ def count_deployments(
         return 0
     return int(
         conn.execute(
-            f"SELECT count(*) FROM deployments WHERE repo_id IN {_in(repo_ids)}"
+            f"SELECT count(*) FROM deployments WHERE repo_id IN {id_list(repo_ids)}"
             " AND deployed_at >= ? AND deployed_at < ?",
-            (_epoch(start), _epoch(end)),
+            (to_epoch(start), to_epoch(end)),
         ).fetchone()[0]
     )
 
@@ -441,14 +440,14 @@ def deployment_listing(
         return []
     rows = conn.execute(
         "SELECT id, repo_id, sha, deployed_at, environment, source, name, recorded_status"
-        f" FROM deployments WHERE repo_id IN {_in(repo_ids)} AND deployed_at < ?"
+        f" FROM deployments WHERE repo_id IN {id_list(repo_ids)} AND deployed_at < ?"
         " ORDER BY deployed_at DESC, id DESC LIMIT ?",
-        (_epoch(until) if until is not None else 2**62, limit),
+        (to_epoch(until) if until is not None else 2**62, limit),
     ).fetchall()
     outcomes = load_outcomes(conn, repo_ids, deployment_ids=[r[0] for r in rows])
     listing = []
     for r in rows:
-        deployment = DeploymentRow(r[0], r[1], r[2], _dt(r[3]), r[4], r[5], r[6], r[7])  # type: ignore[arg-type]
+        deployment = DeploymentRow(r[0], r[1], r[2], from_epoch(r[3]), r[4], r[5], r[6], r[7])  # type: ignore[arg-type]
         shipped = [
             s[0]
             for s in conn.execute(

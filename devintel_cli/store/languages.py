@@ -7,9 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-
-def _in(ids: Sequence[int]) -> str:
-    return "(" + ",".join(str(int(i)) for i in ids) + ")"
+from .db import id_list
 
 
 def lines_added_by_tail(
@@ -34,7 +32,7 @@ def lines_added_by_tail(
     return conn.execute(
         "SELECT substr(f.path, -?) AS tail, sum(f.additions)"
         " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
-        f" WHERE c.repo_id IN {_in(repo_ids)} AND c.is_merge = 0 AND c.is_bot = 0"
+        f" WHERE c.repo_id IN {id_list(repo_ids)} AND c.is_merge = 0 AND c.is_bot = 0"
         " AND f.is_excluded = 0 AND f.is_binary = 0"
         " AND c.author_time >= ? AND c.author_time < ? GROUP BY tail",
         (int(tail_chars), int(start.timestamp()), int(end.timestamp())),
