@@ -52,6 +52,29 @@ def _build_report(build, *, workspace, line, repo, window, as_of):  # type: igno
         return build(ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, window_days=days)
 
 
+def _check_score_bound(bound, flag: str) -> None:  # type: ignore[no-untyped-def]
+    """A CI gate's score (``--fail-under``, ``--fail-above``) is 0 to 100."""
+    from ..errors import UsageError
+
+    if bound is not None and not 0 <= bound <= 100:
+        raise UsageError(f"{flag} takes a score from 0 to 100")
+
+
+def _emit_report(report, out, *, markdown, csv, table) -> None:  # type: ignore[no-untyped-def]
+    """Print a report model in the chosen format: JSON from the model, the others from the
+    report's own renderers (``table`` is told whether to colour)."""
+    from ..render import Format, to_json
+    from .common import use_color
+
+    renderers = {
+        Format.JSON: lambda: to_json(report),
+        Format.MARKDOWN: lambda: markdown(report),
+        Format.CSV: lambda: csv(report),
+        Format.TABLE: lambda: table(report, color=use_color()),
+    }
+    emit(renderers[out]())
+
+
 def scorecard(
     line: LineOption = None,
     repo: RepoOption = None,
@@ -66,25 +89,16 @@ def scorecard(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Signals per metric with status, trend and the overall score (§6)."""
-    from ..errors import CheckFailed, UsageError
-    from ..render import Format, to_json
+    from ..errors import CheckFailed
     from ..render.reports import scorecard_csv, scorecard_markdown, scorecard_table
     from ..scorecards import scorecard_report
-    from .common import use_color
 
     out = output_format(fmt, as_json)
-    if fail_under is not None and not 0 <= fail_under <= 100:
-        raise UsageError("--fail-under takes a score from 0 to 100")
+    _check_score_bound(fail_under, "--fail-under")
     card = _build_report(
         scorecard_report, workspace=workspace, line=line, repo=repo, window=window, as_of=as_of
     )
-    renderers = {
-        Format.JSON: lambda: to_json(card),
-        Format.MARKDOWN: lambda: scorecard_markdown(card),
-        Format.CSV: lambda: scorecard_csv(card),
-        Format.TABLE: lambda: scorecard_table(card, color=use_color()),
-    }
-    emit(renderers[out]())
+    _emit_report(card, out, markdown=scorecard_markdown, csv=scorecard_csv, table=scorecard_table)
     if fail_under is not None and (card.overall_score is None or card.overall_score < fail_under):
         score = (
             "no score (no metric has data)" if card.overall_score is None else card.overall_score
@@ -204,24 +218,15 @@ def risk(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Risk factors with severity and evidence, the risk score and level (§10)."""
-    from ..errors import CheckFailed, UsageError
-    from ..render import Format, to_json
+    from ..errors import CheckFailed
     from ..render.risk import risk_csv, risk_markdown, risk_table
     from ..risk import risk_report
-    from .common import use_color
 
     out = output_format(fmt, as_json)
-    if fail_above is not None and not 0 <= fail_above <= 100:
-        raise UsageError("--fail-above takes a score from 0 to 100")
+    _check_score_bound(fail_above, "--fail-above")
     report = _build_report(
         risk_report, workspace=workspace, line=line, repo=repo, window=window, as_of=as_of
     )
-    renderers = {
-        Format.JSON: lambda: to_json(report),
-        Format.MARKDOWN: lambda: risk_markdown(report),
-        Format.CSV: lambda: risk_csv(report),
-        Format.TABLE: lambda: risk_table(report, color=use_color()),
-    }
-    emit(renderers[out]())
+    _emit_report(report, out, markdown=risk_markdown, csv=risk_csv, table=risk_table)
     if fail_above is not None and report.risk_score > fail_above:
         raise CheckFailed(f"risk score {report.risk_score} is above --fail-above {fail_above}")
