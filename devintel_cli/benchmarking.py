@@ -63,29 +63,13 @@ def _primary_language(
 def _scope_language_in_background(
     ctx: Context, scope: Scope, *, as_of: datetime, window_days: int
 ) -> Future[str | None]:
-    """``scope_language`` on a connection of its own, in a thread. The read is one join of
-    the window's commits with their files — about 0.2 s over 90 days of a 1M-commit
-    workspace — that SQLite runs outside the GIL, so it overlaps the metric reads instead of
-    adding to them (§13 read budget). ``result()`` waits for it (and raises what it raised)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .paths import database_path
-    from .store.db import connect
-
+    """``scope_language`` in a thread (``Context.read_in_background``): the read is one join
+    of the window's commits with their files — about 0.2 s over 90 days of a 1M-commit
+    workspace — so it overlaps the metric reads instead of adding to them."""
     repo_ids = list(scope.repo_ids)
-
-    def read() -> str | None:
-        conn = connect(database_path(ctx.state_dir), migrate=False)
-        try:
-            return _primary_language(conn, repo_ids, as_of=as_of, window_days=window_days)
-        finally:
-            conn.close()
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devintel-language")
-    try:
-        return pool.submit(read)
-    finally:
-        pool.shutdown(wait=False)  # the thread ends with its one task
+    return ctx.read_in_background(
+        lambda conn: _primary_language(conn, repo_ids, as_of=as_of, window_days=window_days)
+    )
 
 
 def peer_scopes(ctx: Context, scope: Scope) -> tuple[PeerScope, list[Scope]] | None:

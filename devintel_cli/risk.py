@@ -10,6 +10,7 @@ coverage windows are still computed per repository, as the scorecard computes th
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -54,6 +55,33 @@ def _by_repository(rows: Iterable[Sequence[Any]]) -> defaultdict[int, list[tuple
     return grouped
 
 
+def file_changes(
+    conn: sqlite3.Connection,
+    repo_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    thresholds: rules.RiskThresholds = rules.DEFAULT_THRESHOLDS,
+) -> defaultdict[int, list[rules.FileChanges]]:
+    """Each repository's ``FileChanges`` for the window, as ``scoring.risk.file_changes``
+    defines them: per-file totals, then the main author of the files that have one author
+    or ``may_be_concentrated`` (only those are folded per author)."""
+    totals = activity.file_totals(conn, repo_ids, start, end)
+    wanted = [
+        (repo_id, path)
+        for repo_id, path, changes, authors, _, _ in totals
+        if authors > 1 and rules.may_be_concentrated(changes, authors, thresholds)
+    ]
+    owners = {
+        (repo_id, path): (author, own)
+        for repo_id, path, author, own in activity.file_main_authors(conn, wanted, start, end)
+    }
+    files: defaultdict[int, list[rules.FileChanges]] = defaultdict(list)
+    for repo_id, path, changes, authors, lines, sole in totals:
+        main = (sole, changes) if sole is not None else owners.get((repo_id, path), (None, None))
+        files[repo_id].append(rules.FileChanges(path, changes, authors, lines, *main))
+    return files
+
+
 def scope_activity(
     ctx: Context,
     scope: Scope,
@@ -64,14 +92,20 @@ def scope_activity(
 ) -> list[rules.RepositoryActivity]:
     """Each repository's rows for [as_of − window, as_of), in scope order.
 
-    Commit sizes need a join to every changed file; only commits whose lines over all files
-    exceed ``max_commit_lines`` can exceed it outside excluded and binary files, so only
-    those are sized (and none where no commit of a repository is that large)."""
+    The per-file changes are the largest read (every changed file of the window, grouped
+    per file); they are read in a thread on a connection of their own while the other
+    reads run here. Commit sizes need a join to every changed file; only commits whose
+    lines over all files exceed ``max_commit_lines`` can exceed it outside excluded and
+    binary files, so only those are sized (and none where no commit of a repository is
+    that large)."""
     conn, ids = ctx.conn, [repo.id for repo in scope.repositories]
     start = as_of - timedelta(days=window_days)
+    files_read = ctx.read_in_background(
+        lambda own: file_changes(own, ids, start, as_of, thresholds)
+    )
     authors = _by_repository(activity.window_author_commits(conn, ids, start, as_of))
-    files = _by_repository(activity.file_changes(conn, ids, start, as_of))
     hours = _by_repository(activity.commit_local_hours(conn, ids, start, as_of))
+    roots = activity.root_commit_counts(conn, ids, start, as_of)
     limit = thresholds.max_commit_lines
     sized = [i for i in ids if any(largest > limit for *_, largest in hours[i])]
     sizes = _by_repository(activity.commit_change_sizes(conn, sized, start, as_of, over=limit))
@@ -86,6 +120,7 @@ def scope_activity(
         window_days=window_days,
         metrics=(Metric.CHANGE_FAILURE_RATE, Metric.TEST_COVERAGE),
     )
+    files = files_read.result()
     result = []
     for repo in scope.repositories:
         commits = hours[repo.id]
@@ -93,17 +128,17 @@ def scope_activity(
             rules.RepositoryActivity(
                 repository=repo.name,
                 last_synced_at=parse_iso(repo.last_synced_at) if repo.last_synced_at else None,
-                file_changes=[rules.FileChanges(*row) for row in files[repo.id]],
+                file_changes=files[repo.id],
                 author_commits=authors[repo.id],
                 commit_sizes=[rules.CommitSize(*row) for row in sizes[repo.id]],
-                non_root_commits=sum(n - roots for _, _, n, roots, _ in commits),
+                non_root_commits=sum(n for *_, n, _ in commits) - roots.get(repo.id, 0),
                 pull_request_sizes=[rules.PullRequestSize(*row) for row in pr_sizes[repo.id]],
                 merged_pull_requests=[rules.MergedPullRequest(*row) for row in merged[repo.id]],
                 open_pull_requests=[
                     rules.OpenPullRequest(number, title, from_epoch(opened))
                     for number, title, opened in waiting[repo.id]
                 ],
-                commit_local_hours=[(day, hour, n) for day, hour, n, _, _ in commits],
+                commit_local_hours=[(day, hour, n) for day, hour, n, _ in commits],
                 change_failure_rate=_window_input(windows[repo.id][Metric.CHANGE_FAILURE_RATE]),
                 test_coverage=_window_input(windows[repo.id][Metric.TEST_COVERAGE]),
             )

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from . import paths
 from .config import IngestSettings, load_settings
@@ -18,6 +20,11 @@ from .store.ids import next_id
 from .store.records import IntegrationRow, ServiceLineRow, WorkspaceRow
 from .timeutil import iso_z, utc_now
 from .urls import LOCAL_HOST
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+T = TypeVar("T")
 
 DEFAULT_WORKSPACE_NAME = "default"
 INTEGRATION_KINDS = ("github", "gitlab", "generic", "local")
@@ -32,6 +39,29 @@ class Context:
 
     def close(self) -> None:
         self.conn.close()
+
+    def read_in_background(self, read: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Run ``read`` on a connection of its own in a thread, so that one large read
+        overlaps the reads made meanwhile on ``conn``: SQLite runs a statement outside the
+        GIL, so on two cores the two proceed together (§13 read budget). ``result()`` waits
+        for it and raises what it raised. For reads only: the thread's connection does not
+        migrate and commits nothing."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        path = paths.database_path(self.state_dir)
+
+        def run() -> T:
+            conn = connect(path, migrate=False)
+            try:
+                return read(conn)
+            finally:
+                conn.close()
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="devintel-read")
+        try:
+            return pool.submit(run)
+        finally:
+            pool.shutdown(wait=False)  # the thread ends with its one task
 
 
 def open_context(workspace: str | None = None, state_dir: Path | None = None) -> Context:

@@ -14,6 +14,8 @@ import pytest
 from devintel_cli.errors import UsageError
 from devintel_cli.fixtures.builder import ALICE, BOB, CAROL, DAN, RepoWriter
 from devintel_cli.metrics.catalog import Metric
+from devintel_cli.models import RiskCategoryOut, RiskFactorOut, RiskOut
+from devintel_cli.render.risk import TABLE_FACTORS, risk_markdown, risk_table
 from devintel_cli.scoring import risk as r
 from devintel_cli.scoring.risk import (
     Category,
@@ -780,3 +782,43 @@ def test_rising_change_failure_rate_on_the_payments_fixture(cli, tmp_path) -> No
         40.0, 0.0, "worsening"
     )
     assert (data["risk_score"], data["risk_level"]) == (20, "medium")
+
+
+def _report_with(factors: int) -> RiskOut:
+    return RiskOut(
+        workspace_id="WS-26-000001",
+        computed_at="2026-04-01T00:00:00Z",
+        window_days=90,
+        risk_score=100,
+        risk_level="critical",
+        factors=[
+            RiskFactorOut(
+                id=f"off_hours_work:repo{n:03}",
+                category="off_hours_work",
+                severity="high" if n < 3 else "medium",
+                title=f"finding {n:03}",
+                detail="",
+                evidence={},
+                repository=f"repo{n:03}",
+                recommended_action="",
+                points=10,
+            )
+            for n in range(factors)
+        ],
+        categories=[RiskCategoryOut(category="off_hours_work", factors=factors, points=40)],
+    )
+
+
+@pytest.mark.parametrize("factors", [TABLE_FACTORS, TABLE_FACTORS + 1, TABLE_FACTORS + 12])
+def test_the_table_shows_the_most_severe_factors_and_says_how_many_more(factors: int) -> None:
+    table = risk_table(_report_with(factors), color=False)
+    shown = [n for n in range(factors) if f"finding {n:03}" in table]
+    assert shown == list(range(min(factors, TABLE_FACTORS)))  # the first, most severe ones
+    hidden = factors - TABLE_FACTORS
+    if hidden:
+        noun = "factor" if hidden == 1 else "factors"
+        assert f"… and {hidden} more {noun}, less or as severe" in table
+    else:
+        assert "more factor" not in table
+    # the other formats list every factor
+    assert risk_markdown(_report_with(factors)).count("| off_hours_work |") == factors

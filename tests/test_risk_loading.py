@@ -169,41 +169,81 @@ def per_commit_rows(conn: sqlite3.Connection, repo_id: int):  # type: ignore[no-
 # --- per file ---------------------------------------------------------------------------------
 
 
-def test_file_changes_are_folded_per_file_as_the_definition_says(conn) -> None:
-    rows = plain(activity.file_changes(conn, [API, WEB], START, AS_OF))
+def test_file_totals_are_folded_per_file(conn) -> None:
+    rows = plain(activity.file_totals(conn, [API, WEB], START, AS_OF))
     api = {row[1]: row[2:] for row in rows if row[0] == API}
-    # (changes, authors, lines, main author, main author's changes)
+    # (changes, authors, lines, the author when there is only one)
     assert api == {
-        "README.md": (1, 1, 2, "alice@example.com", 1),
-        "seed.csv": (1, 1, 1500, "alice@example.com", 1),
-        # alice (a1 4 lines, a2 as ALICE@… 2 lines: case folded) 2 changes, bob (b1 2, b2 1)
-        # 2 changes: a tie, to the alphabetically first → alice; 4 + 2 + 2 + 1 = 9 lines
-        "tie.py": (4, 2, 9, "alice@example.com", 2),
+        "README.md": (1, 1, 2, "alice@example.com"),
+        "seed.csv": (1, 1, 1500, "alice@example.com"),
+        # alice (a1 4 lines, a2 as ALICE@… 2 lines: case folded, one author) 2 changes, bob
+        # (b1 2, b2 1) 2 changes: 4 + 2 + 2 + 1 = 9 lines
+        "tie.py": (4, 2, 9, None),
         # alice a1 5 + a2 2, bob e1 1 (the window's first second); o1 and z1 are outside
-        "core.py": (3, 2, 8, "alice@example.com", 2),
-        "app.py": (1, 1, 100, "bob@example.com", 1),
-        "report.py": (1, 1, 1200, "carol@example.com", 1),
-        "big.py": (1, 1, 1100, "dan@example.com", 1),
+        "core.py": (3, 2, 8, None),
+        "app.py": (1, 1, 100, "bob@example.com"),
+        "report.py": (1, 1, 1200, "carol@example.com"),
+        "big.py": (1, 1, 1100, "dan@example.com"),
         # logo.png (binary), package-lock.json and vendor/lib.js (excluded), gen.py (a bot)
         # and the merge are left out
     }
-    assert [row[1:] for row in rows if row[0] == WEB] == [
-        ("index.ts", 1, 1, 12, "erin@example.com", 1)
+    web = [row[1:] for row in rows if row[0] == WEB]
+    assert web == [("index.ts", 1, 1, 12, "erin@example.com")]
+
+
+def test_file_main_authors_of_the_files_asked_for(conn) -> None:
+    files = [(API, "tie.py"), (API, "core.py"), (WEB, "index.ts"), (API, "not-changed.py")]
+    rows = plain(activity.file_main_authors(conn, files, START, AS_OF))
+    assert sorted(rows) == [
+        (API, "core.py", "alice@example.com", 2),  # alice 2, bob 1
+        (API, "tie.py", "alice@example.com", 2),  # alice 2, bob 2: a tie → alphabetically first
+        (WEB, "index.ts", "erin@example.com", 1),
     ]
-    # the same as the pure definition over per-(file, author) rows of the per-commit rows
+    # the temporary table is emptied: the next call sees only its own files
+    assert plain(activity.file_main_authors(conn, [(API, "app.py")], START, AS_OF)) == [
+        (API, "app.py", "bob@example.com", 1)
+    ]
+    assert activity.file_main_authors(conn, [], START, AS_OF) == []
+
+
+def per_file_author_rows(conn: sqlite3.Connection, repo_id: int) -> list[FileAuthorChanges]:
+    """The window's eligible changes of one repository folded per (file, author) in Python:
+    what ``scoring.risk.file_changes`` defines ``FileChanges`` from."""
     per_author: dict[tuple[str, str], list[int]] = {}
-    for _, author, _, _, path, lines, binary, excluded in per_commit_rows(conn, API):
+    for _, author, _, _, path, lines, binary, excluded in per_commit_rows(conn, repo_id):
         if path is not None and not binary and not excluded:
             entry = per_author.setdefault((path, author), [0, 0])
             entry[0] += 1
             entry[1] += lines
-    expected = r.file_changes(
-        FileAuthorChanges(path, author, n, lines)
-        for (path, author), (n, lines) in per_author.items()
-    )
-    assert {f.path: f for f in expected} == {
-        path: r.FileChanges(path, *rest) for path, rest in api.items()
-    }
+    return [FileAuthorChanges(p, a, n, lines) for (p, a), (n, lines) in per_author.items()]
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        r.DEFAULT_THRESHOLDS,  # tie.py (4) and core.py (3) under 5 changes: no main author
+        # one author may hold 70 % of tie.py's (3 of 4 at most), not of core.py's (2 of 3)
+        r.RiskThresholds(min_file_changes=3, owner_share=0.7),
+        r.RiskThresholds(min_file_changes=1, owner_share=0.5),  # both folded per author
+    ],
+)
+def test_file_changes_are_what_the_definition_says(conn, thresholds) -> None:
+    files = loading.file_changes(conn, [API, WEB], START, AS_OF, thresholds)
+    for repo_id in (API, WEB):
+        expected = r.file_changes(per_file_author_rows(conn, repo_id), thresholds)
+        assert sorted(files[repo_id], key=lambda f: f.path) == sorted(
+            expected, key=lambda f: f.path
+        )
+    by_path = {f.path: f for f in files[API]}
+    main = {path: (f.main_author, f.main_author_changes) for path, f in by_path.items()}
+    assert main["README.md"] == ("alice@example.com", 1)  # a sole author is always known
+    if thresholds is r.DEFAULT_THRESHOLDS:
+        assert main["tie.py"] == main["core.py"] == (None, None)
+    elif thresholds.min_file_changes == 3:
+        assert main["tie.py"] == ("alice@example.com", 2)  # a 2–2 tie: alphabetically first
+        assert main["core.py"] == (None, None)
+    else:
+        assert main["tie.py"] == ("alice@example.com", 2)
 
 
 def test_files_with_different_sole_authors_are_concentrated() -> None:
@@ -298,18 +338,20 @@ def test_local_weekday_hour_is_what_datetime_says(epoch: int, offset: int) -> No
 
 def test_commit_local_hours_group_by_each_authors_local_time(conn) -> None:
     rows = plain(activity.commit_local_hours(conn, [API, WEB], START, AS_OF))
-    # (weekday, hour, commits, root commits, most lines over all files of one commit)
+    # (weekday, hour, commits, most lines over all files of one commit)
     assert sorted(row[1:] for row in rows if row[0] == API) == [
-        (0, 10, 1, 1, 1502),  # r1 Mon 10:00 +01:00, a root: 2 + 1,500
-        (0, 23, 1, 0, 1200),  # c1 Mon 23:30 +05:30 (18:00 UTC)
-        (1, 8, 1, 0, 1150),  # d1 Tue 08:00 +14:00 (Mon 18:00 UTC): 1,100 + 50 excluded
-        (1, 10, 1, 0, 9),  # a1 Tue 10:00 +01:00
-        (2, 22, 1, 0, 4),  # a2 Wed 22:00 +01:00
-        (3, 0, 1, 0, 1),  # e1 Thu 2026-01-01 00:00 UTC: its +24:00 offset is read as UTC
-        (5, 11, 1, 0, 2102),  # b1 Sat 11:00 −05:00: 2 + 2,000 excluded + 100
-        (6, 9, 1, 0, 1),  # b2 Sun 09:00 −05:00
+        (0, 10, 1, 1502),  # r1 Mon 10:00 +01:00 (a root): 2 + 1,500
+        (0, 23, 1, 1200),  # c1 Mon 23:30 +05:30 (18:00 UTC)
+        (1, 8, 1, 1150),  # d1 Tue 08:00 +14:00 (Mon 18:00 UTC): 1,100 + 50 excluded
+        (1, 10, 1, 9),  # a1 Tue 10:00 +01:00
+        (2, 22, 1, 4),  # a2 Wed 22:00 +01:00
+        (3, 0, 1, 1),  # e1 Thu 2026-01-01 00:00 UTC: its +24:00 offset is read as UTC
+        (5, 11, 1, 2102),  # b1 Sat 11:00 −05:00: 2 + 2,000 excluded + 100
+        (6, 9, 1, 1),  # b2 Sun 09:00 −05:00
     ]
-    assert [row[1:] for row in rows if row[0] == WEB] == [(0, 14, 1, 0, 12)]  # w1 Mon 14:00
+    assert [row[1:] for row in rows if row[0] == WEB] == [(0, 14, 1, 12)]  # w1 Mon 14:00
+    # r1 is the window's one root commit
+    assert activity.root_commit_counts(conn, [API, WEB], START, AS_OF) == {API: 1}
     commits = {(s, t, o) for s, _, t, o, *_ in per_commit_rows(conn, API)}
     assert sorted(row[1:4] for row in rows if row[0] == API) == r.local_hours(
         (t, o) for _, t, o in commits
@@ -331,8 +373,9 @@ def test_commit_local_hours_before_1970(tmp_path: Path) -> None:
     rows = plain(activity.commit_local_hours(conn, [API], as_of - timedelta(days=10), as_of))
     # SQLite's integer division truncates towards zero; −1,800 s must still fall in the
     # hour before midnight, not the hour after it. Wed 23:00–24:00 holds p0 (a root, 30
-    # lines) and p1 (5 lines): 2 commits, 1 root, 30 lines at most.
-    assert sorted(rows) == [(API, 0, 23, 1, 0, 0), (API, 2, 23, 2, 1, 30), (API, 3, 0, 1, 0, 0)]
+    # lines) and p1 (5 lines): 2 commits, 30 lines at most.
+    assert sorted(rows) == [(API, 0, 23, 1, 0), (API, 2, 23, 2, 30), (API, 3, 0, 1, 0)]
+    assert activity.root_commit_counts(conn, [API], as_of - timedelta(days=10), as_of) == {API: 1}
     assert sorted(row[1:4] for row in rows) == r.local_hours(
         [(-3_600, 0), (-1_800, 0), (-1_800, 60), (-90_000, -1439)]
     )

@@ -28,8 +28,17 @@ def _breakdown(report: RiskOut) -> str:
     return f"score {report.risk_score} = min(100, {parts}) (each category capped at 40)"
 
 
+#: factors a terminal table shows, most severe first; the other formats list every one
+TABLE_FACTORS = 25
+
+
 def risk_table(report: RiskOut, *, color: bool) -> str:
+    """The most severe ``TABLE_FACTORS`` factors, a line saying how many more there are and
+    where to read them, then the score's breakdown. A workspace of many repositories can
+    have hundreds of factors: a terminal would scroll them away, and rich takes about a
+    millisecond per row to lay them out (§13 read budget)."""
     from rich.table import Table
+    from rich.text import Text
 
     buffer = io.StringIO()
     console = string_console(buffer, color=color)
@@ -39,10 +48,18 @@ def risk_table(report: RiskOut, *, color: bool) -> str:
     table = Table(title=_heading(report), title_justify="left")
     for name in ("severity", "category", "where", "finding"):
         table.add_column(name)
-    for f in report.factors:
-        colour = COLOURS[f.severity]
-        table.add_row(f"[{colour}]{f.severity}[/{colour}]", f.category, _where(f), f.title)
+    shown = report.factors[:TABLE_FACTORS]
+    for f in shown:
+        table.add_row(Text(f.severity, style=COLOURS[f.severity]), f.category, _where(f), f.title)
     console.print(table)
+    hidden = len(report.factors) - len(shown)
+    if hidden:
+        console.print(
+            f"… and {hidden} more {'factor' if hidden == 1 else 'factors'}, less or as severe:"
+            " --format markdown, csv or json lists every one",
+            markup=False,
+            highlight=False,
+        )
     console.print(_breakdown(report), markup=False, highlight=False)
     return buffer.getvalue()
 

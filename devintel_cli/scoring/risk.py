@@ -248,9 +248,12 @@ class FileChanges:
     authors: int
     #: lines added + deleted, all authors
     lines: int
-    #: the author with the most changes, ties to the alphabetically first (stable)
-    main_author: str
-    main_author_changes: int
+    #: the author with the most changes, ties to the alphabetically first (stable), and
+    #: their changes — known when the file has a single author or ``may_be_concentrated``
+    #: says one author can hold the owner share; None otherwise, where no rule reads them
+    #: (and the store need not fold the file per author to find them)
+    main_author: str | None
+    main_author_changes: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,9 +357,22 @@ def _n(count: int, noun: str) -> str:
 # --- knowledge concentration ----------------------------------------------------------------
 
 
-def file_changes(rows: Iterable[FileAuthorChanges]) -> list[FileChanges]:
+def may_be_concentrated(
+    changes: int, authors: int, thresholds: RiskThresholds = DEFAULT_THRESHOLDS
+) -> bool:
+    """Whether one author can hold ``owner_share`` of a file's ≥ ``min_file_changes``
+    changes: with ``authors`` distinct authors the most any one made is changes − (authors −
+    1). Only then does the knowledge-concentration rule need the file's main author."""
+    t = thresholds
+    return changes >= t.min_file_changes and (changes - authors + 1) / changes >= t.owner_share
+
+
+def file_changes(
+    rows: Iterable[FileAuthorChanges], thresholds: RiskThresholds = DEFAULT_THRESHOLDS
+) -> list[FileChanges]:
     """Per-author rows folded per file, in order of first appearance. The definition of
-    ``FileChanges``: the store computes the same in SQL (``store.activity.file_changes``)."""
+    ``FileChanges``: the store computes the same in SQL (``store.activity.file_totals``,
+    then ``file_main_authors`` for the files that ``may_be_concentrated``)."""
     by_path: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for row in rows:
         # the same author twice adds up (callers group; be safe)
@@ -365,15 +381,18 @@ def file_changes(rows: Iterable[FileAuthorChanges]) -> list[FileChanges]:
         entry[1] += row.lines
     result = []
     for path, authors in by_path.items():
-        author, own = _main_author({a: changes for a, (changes, _) in authors.items()})
+        changes = sum(n for n, _ in authors.values())
+        main: tuple[str | None, int | None] = (None, None)
+        if len(authors) == 1 or may_be_concentrated(changes, len(authors), thresholds):
+            main = _main_author({a: n for a, (n, _) in authors.items()})
         result.append(
             FileChanges(
                 path=path,
-                changes=sum(changes for changes, _ in authors.values()),
+                changes=changes,
                 authors=len(authors),
                 lines=sum(lines for _, lines in authors.values()),
-                main_author=author,
-                main_author_changes=own,
+                main_author=main[0],
+                main_author_changes=main[1],
             )
         )
     return result
@@ -409,8 +428,9 @@ def knowledge_concentration(
         return []
     found = []
     for f in files:
-        if f.changes < t.min_file_changes:
+        if not may_be_concentrated(f.changes, f.authors, t):
             continue
+        assert f.main_author is not None and f.main_author_changes is not None, f.path
         share = f.main_author_changes / f.changes
         if share >= t.owner_share:
             found.append(

@@ -58,31 +58,71 @@ def window_author_commits(
     ).fetchall()
 
 
-def file_changes(
+#: the window's eligible file changes: files neither excluded nor binary, of the window's
+#: counted commits
+_WINDOW_FILES = (
+    " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
+    " AND f.is_excluded = 0 AND f.is_binary = 0"
+)
+
+
+def file_totals(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
-) -> list[tuple[int, str, int, int, int, str, int]]:
-    """(repo id, path, changes, authors, lines touched, main author, main author's changes)
-    per non-excluded, non-binary file of non-merge, non-bot commits in the window —
-    ``scoring.risk.FileChanges``, folded in SQL (``scoring.risk.file_changes`` is the
-    definition): per (file, author) first, then per file.
+) -> list[tuple[int, str, int, int, int, str | None]]:
+    """(repo id, path, changes, distinct authors, lines touched, the author when there is
+    only one) per non-excluded, non-binary file of non-merge, non-bot commits in the window
+    — ``scoring.risk.FileChanges`` but for the main author of files with several
+    (``file_main_authors``; ``scoring.risk.file_changes`` is the definition).
+
+    One grouping per file: folding per (file, author) first costs a second sort of up to
+    one row per change, needed only for the few files one author can dominate."""
+    if not repo_ids:
+        return []
+    return conn.execute(
+        "SELECT c.repo_id, f.path, count(*), count(DISTINCT lower(c.author_email)),"
+        " sum(f.additions + f.deletions),"
+        " CASE WHEN count(DISTINCT lower(c.author_email)) = 1 THEN min(lower(c.author_email)) END"
+        + _WINDOW_FILES
+        + " WHERE"
+        + _WINDOW_COMMITS.format(ids=id_list(repo_ids))
+        + " GROUP BY c.repo_id, f.path",
+        _window(start, end),
+    ).fetchall()
+
+
+def file_main_authors(
+    conn: sqlite3.Connection, files: Sequence[tuple[int, str]], start: datetime, end: datetime
+) -> list[tuple[int, str, str, int]]:
+    """(repo id, path, main author, main author's changes) of the given (repo id, path)
+    files over the window's changes as ``file_totals`` counts them.
 
     The main author has the most changes, ties to the alphabetically first: the least
     ``<999999999999 − changes><author>`` — 12 digits for any count below 9 × 10¹¹, so the
     text orders by count, then by author (SQLite compares text as UTF-8 bytes, which orders
-    like Python's ``str``)."""
-    if not repo_ids:
+    like Python's ``str``). The files go through a temporary table (the connection's own,
+    emptied afterwards) so the join probes an index rather than a list."""
+    if not files:
         return []
-    return conn.execute(
-        "SELECT repo_id, path, sum(changes), count(*), sum(lines),"
-        " substr(min((999999999999 - changes) || author), 13), max(changes)"
-        " FROM (SELECT c.repo_id, f.path, lower(c.author_email) AS author, count(*) AS changes,"
-        "   sum(f.additions + f.deletions) AS lines"
-        "   FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
-        "   AND f.is_excluded = 0 AND f.is_binary = 0"
-        "   WHERE" + _WINDOW_COMMITS.format(ids=id_list(repo_ids)) + " GROUP BY 1, 2, 3)"
-        " GROUP BY repo_id, path",
-        _window(start, end),
-    ).fetchall()
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS wanted_files (repo_id INTEGER NOT NULL,"
+        " path TEXT NOT NULL, PRIMARY KEY (repo_id, path)) WITHOUT ROWID"
+    )
+    try:
+        conn.executemany("INSERT OR IGNORE INTO temp.wanted_files VALUES (?, ?)", files)
+        return conn.execute(
+            "SELECT repo_id, path, substr(min((999999999999 - changes) || author), 13),"
+            " max(changes)"
+            " FROM (SELECT c.repo_id, f.path, lower(c.author_email) AS author, count(*) AS changes"
+            + _WINDOW_FILES
+            + " JOIN temp.wanted_files w ON w.repo_id = c.repo_id AND w.path = f.path"
+            " WHERE"
+            + _WINDOW_COMMITS.format(ids=id_list(sorted({repo for repo, _ in files})))
+            + " GROUP BY 1, 2, 3)"
+            " GROUP BY repo_id, path",
+            _window(start, end),
+        ).fetchall()
+    finally:
+        conn.execute("DELETE FROM temp.wanted_files")
 
 
 #: a commit's hour of the week (0 = Monday 00:00–01:00) in its author's local time, by
@@ -98,27 +138,41 @@ _LOCAL_HOUR_OF_WEEK = (
 
 def commit_local_hours(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
-) -> list[tuple[int, int, int, int, int, int]]:
-    """(repo id, local weekday 0 = Monday, local hour, commits, root commits among them,
-    most lines one of them changed over all files) of non-merge, non-bot commits authored
-    in the window, each hour in its author's own UTC offset: at most 168 rows per
-    repository.
+) -> list[tuple[int, int, int, int, int]]:
+    """(repo id, local weekday 0 = Monday, local hour, commits, most lines one of them
+    changed over all files) of non-merge, non-bot commits authored in the window, each hour
+    in its author's own UTC offset: at most 168 rows per repository.
 
-    The one pass over the window's commit rows (the index lacks the offset) serves three
-    risk factors: off-hours work, the oversized-commit share's denominator (commits − root
-    commits), and whether any commit can be oversized at all — lines over all files
-    (``commits.additions + deletions``) bound the lines outside excluded and binary files
-    from above."""
+    The one pass over the window's commits (the author-time index carries the offset and
+    the line counts, migration 5) serves two risk factors: off-hours work, and whether any
+    commit can be oversized at all — lines over all files (``commits.additions +
+    deletions``) bound the lines outside excluded and binary files from above."""
     if not repo_ids:
         return []
     return conn.execute(
-        "SELECT repo_id, how / 24, how % 24, count(*), sum(root), max(lines)"
-        f" FROM (SELECT c.repo_id, ({_LOCAL_HOUR_OF_WEEK}) AS how, c.parents = '' AS root,"
+        "SELECT repo_id, how / 24, how % 24, count(*), max(lines)"
+        f" FROM (SELECT c.repo_id, ({_LOCAL_HOUR_OF_WEEK}) AS how,"
         "   c.additions + c.deletions AS lines FROM commits c"
         "   WHERE" + _WINDOW_COMMITS.format(ids=id_list(repo_ids)) + ")"
         " GROUP BY repo_id, how",
         _window(start, end),
     ).fetchall()
+
+
+def root_commit_counts(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, int]:
+    """Repo id → root commits (no parent) among the window's counted commits: the commits
+    an oversized-commit share leaves out of its denominator (a partial index holds them)."""
+    if not repo_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT c.repo_id, count(*) FROM commits c WHERE"
+        + _WINDOW_COMMITS.format(ids=id_list(repo_ids))
+        + " AND c.parents = '' GROUP BY c.repo_id",
+        _window(start, end),
+    ).fetchall()
+    return {repo_id: n for repo_id, n in rows}
 
 
 def commit_change_sizes(

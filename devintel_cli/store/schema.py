@@ -343,4 +343,23 @@ UPDATE deployment_outcomes SET lead_seconds = (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (V1_FOUNDATION, V2_DELIVERY, V3_ALERTS, V4_READ_BUDGET)
+#: risk's hour-of-week, size and root-commit reads from indexes alone: the author's UTC
+#: offset and the commit's line counts join the author-time index (off-hours work and
+#: oversized commits read the window without visiting each commit's row), and root
+#: commits, rare, get a partial index of their own
+V5_RISK_READS = """
+DROP INDEX commits_by_author_time;
+CREATE INDEX commits_by_author_time ON commits (
+    repo_id, author_time, is_merge, is_bot, churn_modified, churn_added, churn_files,
+    author_email, author_offset, additions, deletions
+);
+CREATE INDEX root_commits_by_author_time ON commits (repo_id, author_time) WHERE parents = '';
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    V1_FOUNDATION,
+    V2_DELIVERY,
+    V3_ALERTS,
+    V4_READ_BUDGET,
+    V5_RISK_READS,
+)
