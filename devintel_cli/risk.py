@@ -4,7 +4,7 @@ store, run the pure detectors of ``scoring.risk``, and build the report model.
 Every figure is per repository (a factor names the repository it is about) except open
 incidents, which belong to a repository, a service line or the workspace. The store is read
 once per kind of row for the whole scope (a row leads with its repository id), not once per
-repository: at most 7 statements however many repositories (the change failure rate and
+repository: the same few statements however many repositories (the change failure rate and
 coverage windows are still computed per repository, as the scorecard computes them).
 """
 
