@@ -169,8 +169,7 @@ def test_migration_4_copies_read_facts_and_widens_the_author_time_index(
 
 def test_risk_reads_of_the_window_use_indexes_alone(tmp_path: Path) -> None:
     """Migration 5: off-hours work and commit sizes read the author-time index without
-    visiting each commit's row, root commits have a partial index of their own, and review
-    time reads the merge-time index of pull requests alone."""
+    visiting each commit's row, and root commits have a partial index of their own."""
     from devintel_cli.store import activity
 
     conn = connect(tmp_path / "d.db")
@@ -189,6 +188,3 @@ def test_risk_reads_of_the_window_use_indexes_alone(tmp_path: Path) -> None:
     plans.clear()
     activity.root_commit_counts(Explaining(), [1, 2], start, end)  # type: ignore[arg-type]
     assert any("INDEX root_commits_by_author_time" in p for p in plans), plans
-    plans.clear()
-    activity.merged_pull_request_spans(Explaining(), [1, 2], start, end)  # type: ignore[arg-type]
-    assert any("COVERING INDEX pull_requests_by_merge" in p for p in plans), plans

@@ -346,8 +346,7 @@ UPDATE deployment_outcomes SET lead_seconds = (
 #: risk's hour-of-week, size and root-commit reads from indexes alone: the author's UTC
 #: offset and the commit's line counts join the author-time index (off-hours work and
 #: oversized commits read the window without visiting each commit's row), and root
-#: commits, rare, get a partial index of their own; the merge-time index of pull requests
-#: carries what review time filters and subtracts (opened, bot author)
+#: commits, rare, get a partial index of their own
 V5_RISK_READS = """
 DROP INDEX commits_by_author_time;
 CREATE INDEX commits_by_author_time ON commits (
@@ -355,8 +354,6 @@ CREATE INDEX commits_by_author_time ON commits (
     author_email, author_offset, additions, deletions
 );
 CREATE INDEX root_commits_by_author_time ON commits (repo_id, author_time) WHERE parents = '';
-DROP INDEX pull_requests_by_merge;
-CREATE INDEX pull_requests_by_merge ON pull_requests (repo_id, merged_at, opened_at, is_bot_author);
 """
 
 MIGRATIONS: tuple[str, ...] = (
