@@ -296,3 +296,65 @@ def test_sync_rederives_when_a_deployed_commit_arrives_and_only_when_inputs_chan
         rederive(conn, repo_id, workspace_id)
     conn.close()
     assert _deployment_tables(db) == after_sync
+
+
+def test_fetch_skips_a_mirror_that_already_has_every_ref(tmp_path) -> None:
+    """A sync lists the remote's refs once and fetches only when the mirror lacks something:
+    FETCH_HEAD (written by every libgit2 fetch) is the witness."""
+    from devintel_cli.ingest import mirror
+
+    w, shas = _writer_repo(tmp_path / "src")
+    w.tag("v1.0", shas[1], tagger=ALICE, at="2026-01-06T12:00:00+00:00")
+    w.set_ref("refs/pull/7/head", shas[3])
+    target = tmp_path / "mirror.git"
+    url = str(tmp_path / "src")
+    fetch_head = target / "FETCH_HEAD"
+
+    def refs() -> dict[str, str]:
+        repo = pygit2.Repository(str(target))
+        return {name: str(repo.references[name].target) for name in repo.references}
+
+    def fetched() -> bool:
+        """Fetch; True when a fetch ran (FETCH_HEAD rewritten), False when it was skipped."""
+        fetch_head.unlink(missing_ok=True)
+        outcome = mirror.fetch(target, url)
+        assert outcome.default_branch == "main"
+        return fetch_head.exists()
+
+    assert fetched()  # a new mirror
+    expected = {
+        "refs/heads/main": shas[2],
+        "refs/heads/topic": shas[3],
+        "refs/tags/v1.0": str(pygit2.Repository(url).references["refs/tags/v1.0"].target),
+        "refs/pull/7/head": shas[3],
+    }
+    assert refs() == expected
+    assert not fetched()  # nothing new: skipped, the mirror unchanged
+    assert refs() == expected
+    # a new commit on a branch, a moved tag, a deleted branch (pruned), a new PR head:
+    # each is fetched
+    expected["refs/heads/main"] = w.commit(
+        "four", {"a.txt": "4\n"}, author=BOB, at="2026-01-09T10:00:00+00:00"
+    )
+    assert fetched() and refs() == expected
+    expected["refs/tags/v1.0"] = w.lightweight_tag("v1.0", shas[0])  # libgit2 kept it once
+    assert fetched() and refs() == expected
+    expected["refs/tags/v2.0"] = w.lightweight_tag("v2.0", shas[1])
+    assert fetched() and refs() == expected
+    pygit2.Repository(url).references["refs/tags/v2.0"].delete()
+    del expected["refs/tags/v2.0"]
+    assert fetched() and refs() == expected
+    pygit2.Repository(url).references["refs/heads/topic"].delete()
+    del expected["refs/heads/topic"]
+    assert fetched() and refs() == expected
+    expected["refs/pull/8/head"] = w.set_ref("refs/pull/8/head", shas[0])
+    assert fetched() and refs() == expected
+    assert not fetched()
+    # PR heads are not pruned: one gone from the remote stays, and there is nothing to fetch
+    pygit2.Repository(url).references["refs/pull/7/head"].delete()
+    assert not fetched() and refs() == expected
+    # without PR heads, a new one on the remote is not a reason to fetch
+    w.set_ref("refs/pull/9/head", shas[1])
+    fetch_head.unlink(missing_ok=True)
+    mirror.fetch(target, url, fetch_pulls=False)
+    assert not fetch_head.exists() and refs() == expected

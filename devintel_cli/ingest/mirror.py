@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pygit2
 from pygit2.enums import FetchPrune
+from pygit2.remotes import RemoteHead
 
 from ..errors import GitError
 
@@ -124,8 +125,22 @@ def fetch(
     if remote.url != url:
         repo.remotes.set_url("origin", url)
         remote = repo.remotes["origin"]
+    listed = _list_heads(remote, token)
+    if listed is not None and _up_to_date(repo, listed, fetch_pulls=fetch_pulls):
+        # nothing to fetch: the listing just made tells the default branch too
+        default_branch = _default_branch(remote, repo, listed)
+        if default_branch:
+            repo.set_head(f"refs/heads/{default_branch}")
+        return FetchOutcome(default_branch=default_branch, pull_warning=None)
     try:
-        remote.fetch(callbacks=_callbacks(token, progress), prune=FetchPrune.PRUNE)
+        # the refspecs named, not only configured: with them libgit2 moves a tag that moved
+        # on the remote; from the configuration alone (its "auto" tag mode) it keeps the
+        # tag where it was
+        remote.fetch(
+            [BRANCH_REFSPEC, TAG_REFSPEC],
+            callbacks=_callbacks(token, progress),
+            prune=FetchPrune.PRUNE,
+        )
     except GitError:
         raise
     except (pygit2.GitError, OSError) as exc:
@@ -142,10 +157,50 @@ def fetch(
     return FetchOutcome(default_branch=default_branch, pull_warning=pull_warning)
 
 
-def _default_branch(remote: pygit2.Remote, repo: pygit2.Repository) -> str | None:
-    """The branch the remote's HEAD names; else ``main``/``master`` if present; else the first."""
+def _list_heads(remote: pygit2.Remote, token: str | None) -> list[RemoteHead] | None:
+    """The remote's refs, or None when they cannot be listed (the fetch then runs and
+    reports why)."""
     try:
-        for head in remote.list_heads(connect=False):
+        return remote.list_heads(callbacks=_Callbacks(token))
+    except (pygit2.GitError, GitError, OSError):
+        return None
+
+
+def _up_to_date(
+    repo: pygit2.Repository, listed: list[RemoteHead], *, fetch_pulls: bool
+) -> bool:
+    """Whether the mirror already holds what the two fetches would bring: the remote's
+    branches and tags exactly (a fetch prunes the rest), and each of its PR heads (PR refs
+    are not pruned, so the mirror may keep more). One listing of the remote's refs instead
+    of two fetches, each of which lists them and negotiates (§13: a no-op sync under 0.5 s;
+    on git/git, 1,000+ refs, the two fetches took 0.13–0.32 s, the listing 0.07–0.09 s)."""
+    mirrored, pulls = {}, {}
+    for head in listed:
+        name = head.name
+        if name.startswith(("refs/heads/", "refs/tags/")) and not name.endswith("^{}"):
+            mirrored[name] = head.oid
+        elif fetch_pulls and name.startswith("refs/pull/") and name.endswith("/head"):
+            pulls[name] = head.oid
+    local = {}
+    for name in repo.references:
+        if name.startswith(("refs/heads/", "refs/tags/", "refs/pull/")):
+            ref = repo.references[name]
+            if ref.type != pygit2.enums.ReferenceType.DIRECT:
+                return False
+            local[name] = ref.target
+    own = {name: oid for name, oid in local.items() if not name.startswith("refs/pull/")}
+    return own == mirrored and all(local.get(name) == oid for name, oid in pulls.items())
+
+
+def _default_branch(
+    remote: pygit2.Remote,
+    repo: pygit2.Repository,
+    listed: list[RemoteHead] | None = None,
+) -> str | None:
+    """The branch the remote's HEAD names (in ``listed``, else in the last connection's
+    listing); else ``main``/``master`` if present; else the first."""
+    try:
+        for head in listed if listed is not None else remote.list_heads(connect=False):
             if head.name == "HEAD" and head.symref_target:
                 return head.symref_target.removeprefix("refs/heads/")
     except pygit2.GitError:
