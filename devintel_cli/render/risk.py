@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
-from ..models import RiskFactorOut, RiskOut
 from . import string_console
+
+if TYPE_CHECKING:  # the models are imported by the report that is rendered, later
+    from ..models import RiskFactorOut, RiskOut
 
 COLOURS = {"low": "cyan", "medium": "yellow", "high": "red", "critical": "bold red"}
 DOTS = {"low": "🔵", "medium": "🟠", "high": "🔴", "critical": "🟥"}
