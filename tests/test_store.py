@@ -188,3 +188,29 @@ def test_risk_reads_of_the_window_use_indexes_alone(tmp_path: Path) -> None:
     plans.clear()
     activity.root_commit_counts(Explaining(), [1, 2], start, end)  # type: ignore[arg-type]
     assert any("INDEX root_commits_by_author_time" in p for p in plans), plans
+
+
+def test_a_background_read_runs_on_its_own_connection_and_raises_what_it_raised(
+    isolated_state: Path,
+) -> None:
+    import sqlite3
+    import threading
+
+    from devintel_cli.workspace import open_context
+
+    ctx = open_context()
+    try:
+        seen: list[tuple[sqlite3.Connection, str]] = []
+
+        def read(conn: sqlite3.Connection) -> int:
+            seen.append((conn, threading.current_thread().name))
+            return conn.execute("SELECT count(*) FROM workspaces").fetchone()[0]
+
+        assert ctx.read_in_background(read).result() == 1  # the default workspace
+        ((conn, thread),) = seen
+        assert conn is not ctx.conn and thread.startswith("devintel-read")
+        failing = ctx.read_in_background(lambda c: c.execute("SELECT * FROM nowhere").fetchall())
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            failing.result()
+    finally:
+        ctx.close()
