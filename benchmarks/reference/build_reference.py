@@ -18,7 +18,8 @@ For each repository, one at a time:
    around the refs whose fetch fails); HEAD set to the source's default branch;
 2. devintel's own ingestion into a fresh state directory (``add_repository`` with the
    repository's release-tag pattern, else devintel's default ``^v?\\d+(\\.\\d+){1,3}$``);
-3. the window value of each metric over the 365 days ending at the repository's last commit
+3. the window value of each metric over the ``--window-days`` (365 unless told) days ending
+   at the repository's last commit
    (as-of = the latest committer time + 1 s) with devintel's read path (``load_inputs`` +
    ``compute_values`` over one window bucket): absent values stay absent, never 0;
 4. the active contributors (devintel's definition: distinct author emails after mailmap of
@@ -78,6 +79,7 @@ METRICS: tuple[Metric, ...] = (
     Metric.CODE_CHURN,
     Metric.PR_REVIEW_TIME,
 )
+#: the default window; ``--window-days`` measures another (the shipped files: 365 and 90)
 WINDOW_DAYS = 365
 #: fewest values a cohort needs to get its own distribution (the whole set too)
 MIN_COHORT = 5
@@ -258,7 +260,9 @@ def _count_of(metric: Metric, value: Any) -> float | None:
     return value.samples
 
 
-def measure(entry: Entry, source: Path, work: Path) -> dict[str, Any]:
+def measure(
+    entry: Entry, source: Path, work: Path, *, window_days: int = WINDOW_DAYS
+) -> dict[str, Any]:
     """Ingest one repository with devintel and measure it; a table row."""
     from devintel_cli.metrics.buckets import window_bucket
     from devintel_cli.metrics.series import compute_values
@@ -287,7 +291,7 @@ def measure(entry: Entry, source: Path, work: Path) -> dict[str, Any]:
         if last is None:
             raise RuntimeError("no commits ingested")
         as_of = datetime.fromtimestamp(last + 1, UTC)
-        start = as_of - timedelta(days=WINDOW_DAYS)
+        start = as_of - timedelta(days=window_days)
         scope = resolve_scope(ctx)
         window = window_bucket(start, as_of)
         inputs = load_inputs(ctx, scope, METRICS, [window], as_of=as_of)
@@ -411,13 +415,19 @@ def _quantiles(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def build_document(rows: Sequence[dict[str, Any]], *, built_on: date) -> dict[str, Any]:
+def build_document(
+    rows: Sequence[dict[str, Any]],
+    *,
+    built_on: date,
+    window_days: int = WINDOW_DAYS,
+    table_name: str = "repositories.csv",
+) -> dict[str, Any]:
     """The reference document (the format ``parse_reference`` reads) from table rows."""
     source = (
         f"devintel open-source reference, benchmarks/reference/build_reference.py, "
         f"{built_on.isoformat()}: {len(rows)} public repositories, see "
-        "benchmarks/reference/repositories.csv (each repository's 365 days up to its last "
-        "commit; deployments = release tags; PR times estimated from Git)"
+        f"benchmarks/reference/{table_name} (each repository's {window_days} days up to its "
+        "last commit; deployments = release tags; PR times estimated from Git)"
     )
     cohorts: list[tuple[dict[str, str], list[dict[str, Any]]]] = [({}, list(rows))]
     for label in TEAM_SIZE_LABELS:
@@ -436,7 +446,12 @@ def build_document(rows: Sequence[dict[str, Any]], *, built_on: date) -> dict[st
             item["quantiles"] = _quantiles(values)
             item["sample_size"] = len(values)
             distributions.append(item)
-    document = {"version": 1, "source": source, "distributions": distributions}
+    document = {
+        "version": 1,
+        "source": source,
+        "window_days": window_days,
+        "distributions": distributions,
+    }
     parse_reference(document, origin="generated reference")  # raises if malformed
     return document
 
@@ -474,6 +489,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--from-table", action="store_true", help="only recompute --out from --table"
     )
     parser.add_argument("--date", type=date.fromisoformat, help="date named in the source")
+    parser.add_argument(
+        "--window-days",
+        type=int,
+        default=WINDOW_DAYS,
+        help="days up to each repository's last commit that are measured (default 365)",
+    )
     args = parser.parse_args(argv)
     built_on = args.date or datetime.now(UTC).date()
 
@@ -500,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"[{number}/{len(entries)}] {entry.name}", file=sys.stderr, flush=True)
                 try:
                     source = locate(entry.name, args.mirrors)
-                    row = measure(entry, source, scratch)
+                    row = measure(entry, source, scratch, window_days=args.window_days)
                 except Exception as error:  # one bad repository must not sink the rest
                     failures.append((entry.name, f"{type(error).__name__}: {error}"))
                     print(f"    FAILED: {failures[-1][1]}", file=sys.stderr, flush=True)
@@ -528,7 +549,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, problem in failures:
             print(f"  failed: {name}: {problem}", file=sys.stderr)
 
-    document = build_document(rows, built_on=built_on)
+    document = build_document(
+        rows, built_on=built_on, window_days=args.window_days, table_name=args.table.name
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(document['distributions'])} distributions", file=sys.stderr)

@@ -439,7 +439,7 @@ def distribution_from_values(
 # --- user benchmark files -------------------------------------------------------------
 
 _QUANTILE_KEY = re.compile(r"^p?(\d+(?:\.\d+)?)$")
-_DOCUMENT_KEYS = {"version", "source", "distributions"}
+_DOCUMENT_KEYS = {"version", "source", "window_days", "distributions"}
 _DISTRIBUTION_KEYS = {"metric", "quantiles", "source", "cohort", "sample_size"}
 _COHORT_KEYS = {"team_size", "language"}
 
