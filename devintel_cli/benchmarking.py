@@ -155,7 +155,8 @@ def benchmarks_report(  # type: ignore[no-untyped-def]
     from .scoring.profiles import DEFAULT_PROFILE, get_profile
     from .timeutil import iso_z
 
-    reference = builtin_reference()
+    # the open-source peers measured over the shipped window closest to this one
+    reference = builtin_reference(window_days)
     if reference_file is not None:
         reference = reference.overlay(load_reference_file(reference_file))
     profile = get_profile(profile_name or DEFAULT_PROFILE)
@@ -226,6 +227,7 @@ def benchmarks_report(  # type: ignore[no-untyped-def]
         profile=profile.name,
         profile_caveat=profile.caveat,
         language=language,
+        reference_window_days=reference.window_days,
         benchmarks=out,
         unavailable=unavailable,
     )

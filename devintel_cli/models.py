@@ -270,7 +270,8 @@ class BenchmarkOut(Model):
 
 class BenchmarksOut(BaseModel):
     """``devintel benchmarks`` (§8 seed shape), plus the scope's primary language (null
-    when no counted file changed in the window)."""
+    when no counted file changed in the window) and the window the shipped open-source
+    peers were measured over (the shipped one closest to ``window_days``)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -280,6 +281,7 @@ class BenchmarksOut(BaseModel):
     profile: str
     profile_caveat: str | None
     language: str | None
+    reference_window_days: int | None
     benchmarks: list[BenchmarkOut]
     unavailable: list[MissingMetricOut]
 

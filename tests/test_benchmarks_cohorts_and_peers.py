@@ -279,3 +279,45 @@ def test_the_table_shows_the_language_and_the_peers(cli, churn_workspace) -> Non
     assert csv[0].endswith(",peers,peer_median,peer_percentile")
     assert csv[1].startswith("code_churn,20.0,30.0,63,above_median,")
     assert csv[1].endswith(",3,30.0,75")
+
+
+# --- the window the open-source peers were measured over ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("window", "shipped"),
+    # 26 weeks = 182 days, just past √(90 × 365) ≈ 181.2: closer to 365 by ratio
+    [("28d", 90), ("90d", 90), ("26w", 365), ("365d", 365)],
+)
+def test_the_shipped_peers_measured_over_the_closest_window(
+    cli, payments, window: str, shipped: int
+) -> None:
+    """Each row's median is the one of the shipped reference measured over the window closest
+    to the asked one (reference-90d.json or reference.json), in the row's cohort."""
+    from devintel_cli.metrics.catalog import Metric
+    from devintel_cli.metrics.values import round1
+    from devintel_cli.scoring.benchmarks import builtin_reference
+
+    cli("repo", "add", str(payments.path))
+    data = _benchmarks(cli, "--window", window)
+    assert data["reference_window_days"] == shipped
+    reference = builtin_reference(shipped)
+    assert data["benchmarks"], "the fixture has values to compare"
+    for row in data["benchmarks"]:
+        (distribution,) = [
+            d
+            for d in reference.distributions
+            if d.metric is Metric(row["metric"]) and d.cohort.key == row["cohort"]
+        ]
+        assert row["platform_median"] == round1(distribution.median), row["metric"]
+        assert f"{shipped} days up to its last commit" in row["source"]
+    # the table says when the windows differ
+    stderr = cli("benchmarks", *AS_OF, "--window", window).stderr
+    days = {"28d": 28, "90d": 90, "26w": 182, "365d": 365}[window]
+    note = "note: the open-source peers were measured over"
+    if days != shipped:
+        assert f"{note} {shipped}-day windows, the shipped length closest to this {days}-day" in (
+            " ".join(stderr.split())
+        )
+    else:
+        assert note not in stderr

@@ -1,6 +1,7 @@
-"""The shipped open-source reference (devintel_cli/scoring/data/reference.json, §8): it
-parses, it is computed from enough real repositories, and it agrees with the per-repository
-table it was built from (benchmarks/reference/repositories.csv), so the two cannot drift."""
+"""The shipped open-source references (devintel_cli/scoring/data/reference.json over 365
+days, reference-90d.json over 90, §8): each parses, is computed from enough real
+repositories, and agrees with the per-repository table it was built from
+(benchmarks/reference/repositories.csv, repositories-90d.csv), so the two cannot drift."""
 
 from __future__ import annotations
 
@@ -26,17 +27,27 @@ from devintel_cli.scoring.benchmarks import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "benchmarks" / "reference" / "repositories.csv"
-REPOSITORY_LIST = ROOT / "benchmarks" / "reference" / "repositories.txt"
+REFERENCE_DIR = ROOT / "benchmarks" / "reference"
+REPOSITORY_LIST = REFERENCE_DIR / "repositories.txt"
+#: (window days, shipped file, the table it was built from)
+SHIPPED = [
+    (365, "reference.json", "repositories.csv"),
+    (90, "reference-90d.json", "repositories-90d.csv"),
+]
 
 
-def _document() -> dict:  # type: ignore[type-arg]
-    resource = files("devintel_cli.scoring") / "data" / "reference.json"
+@pytest.fixture(params=SHIPPED, ids=[f"{days}d" for days, _, _ in SHIPPED])
+def shipped(request) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    return request.param
+
+
+def _document(name: str) -> dict:  # type: ignore[type-arg]
+    resource = files("devintel_cli.scoring") / "data" / name
     return json.loads(resource.read_text(encoding="utf-8"))
 
 
-def _rows() -> list[dict[str, str]]:
-    with TABLE.open(newline="", encoding="utf-8") as handle:
+def _rows(table: str) -> list[dict[str, str]]:
+    with (REFERENCE_DIR / table).open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -53,21 +64,40 @@ def _values(rows: list[dict[str, str]], metric: Metric) -> list[float]:
     return [float(r[str(metric)]) for r in rows if r[str(metric)].strip()]
 
 
-def test_shipped_file_parses_and_is_the_builtin_reference() -> None:
-    reference = parse_reference(_document())
+def test_shipped_file_parses_and_is_the_builtin_reference(shipped) -> None:
+    days, name, _ = shipped
+    reference = parse_reference(_document(name))
     assert isinstance(reference, ReferenceSet)
     assert reference.distributions
-    assert builtin_reference() == reference
-    assert reference == benchmarks.BUILTIN_REFERENCE  # the old name still works, lazily
+    assert reference.window_days == days
+    assert builtin_reference(days) == reference
+    assert f"each repository's {days} days up to its last commit" in _document(name)["source"]
 
 
-def test_computed_from_at_least_30_real_repositories() -> None:
-    document = _document()
+def test_the_default_reference_is_the_365_day_one() -> None:
+    assert builtin_reference() == builtin_reference(365)
+    assert builtin_reference().window_days == 365
+    assert builtin_reference() == benchmarks.BUILTIN_REFERENCE  # the old name still works
+
+
+@pytest.mark.parametrize(
+    ("asked", "shipped_days"),
+    # the closest by ratio: the boundary is √(90 × 365) ≈ 181.2 days
+    [(1, 90), (28, 90), (90, 90), (181, 90), (182, 365), (365, 365), (3650, 365)],
+)
+def test_a_window_picks_the_shipped_window_closest_by_ratio(asked: int, shipped_days: int) -> None:
+    assert benchmarks.builtin_window_days(asked) == shipped_days
+    assert builtin_reference(asked).window_days == shipped_days
+
+
+def test_computed_from_at_least_30_real_repositories(shipped) -> None:
+    days, name, table = shipped
+    document = _document(name)
     match = re.search(r"(\d+) public repositories", document["source"])
     assert match is not None, document["source"]
     count = int(match.group(1))
     assert count >= 30
-    rows = _rows()
+    rows = _rows(table)
     assert len(rows) == count
     assert len({r["repository"] for r in rows}) == count
     for row in rows:
@@ -79,31 +109,33 @@ def test_computed_from_at_least_30_real_repositories() -> None:
     }
     assert {r["repository"] for r in rows} <= listed
     # the all-peers distributions count the repositories that have a value
-    for distribution in builtin_reference().distributions:
+    for distribution in builtin_reference(days).distributions:
         if distribution.cohort == ALL_PEERS:
             assert distribution.sample_size is not None
             assert 5 <= distribution.sample_size <= count
 
 
-def test_every_distribution_is_monotone_with_a_source() -> None:
-    for distribution in builtin_reference().distributions:
+def test_every_distribution_is_monotone_with_a_source(shipped) -> None:
+    days, _, table = shipped
+    for distribution in builtin_reference(days).distributions:
         values = [value for _, value in distribution.quantiles]
         assert all(a <= b for a, b in pairwise(values)), distribution
         assert [rank for rank, _ in distribution.quantiles] == [10, 25, 50, 75, 90]
-        assert "benchmarks/reference/repositories.csv" in distribution.source
+        assert f"benchmarks/reference/{table}" in distribution.source
 
 
-def test_table_cohorts_agree_with_the_cohort_rules() -> None:
-    for row in _rows():
+def test_table_cohorts_agree_with_the_cohort_rules(shipped) -> None:
+    for row in _rows(shipped[2]):
         assert row["team_size"] == (team_size_cohort(int(row["active_contributors"])) or "")
         assert row["language"] == row["language"].strip().lower()
 
 
 @pytest.mark.parametrize("metric", [m for m in Metric])
-def test_quantiles_match_the_table(metric: Metric) -> None:
+def test_quantiles_match_the_table(shipped, metric: Metric) -> None:
     """Every shipped distribution, medians included, is recomputed from the CSV's values."""
-    rows = _rows()
-    for distribution in builtin_reference().distributions:
+    days, _, table = shipped
+    rows = _rows(table)
+    for distribution in builtin_reference(days).distributions:
         if distribution.metric is not metric:
             continue
         values = _values(_members(rows, distribution.cohort), metric)
@@ -117,9 +149,10 @@ def test_quantiles_match_the_table(metric: Metric) -> None:
             )
 
 
-def test_the_all_peers_set_covers_every_metric_the_table_has_enough_values_for() -> None:
-    rows = _rows()
-    covered = {d.metric for d in builtin_reference().distributions if d.cohort == ALL_PEERS}
+def test_the_all_peers_set_covers_every_metric_the_table_has_enough_values_for(shipped) -> None:
+    days, _, table = shipped
+    rows = _rows(table)
+    covered = {d.metric for d in builtin_reference(days).distributions if d.cohort == ALL_PEERS}
     for metric in Metric:
         if str(metric) not in rows[0]:
             continue

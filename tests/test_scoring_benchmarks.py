@@ -353,6 +353,10 @@ def with_distribution(**changes):
         (with_distribution(sample_size=0), "distributions[0].sample_size"),
         (with_distribution(sample_size=True), "distributions[0].sample_size"),
         (with_distribution(colour="red"), "distributions[0].colour"),
+        ({"window_days": "90", "distributions": []}, "window_days"),
+        ({"window_days": 0, "distributions": []}, "window_days"),
+        ({"window_days": True, "distributions": []}, "window_days"),
+        ({"window_days": 90.5, "distributions": []}, "window_days"),
         (
             {"distributions": [{"metric": "cycle_time", "quantiles": {"p10": 1, "p90": 2}}]},
             "distributions[0].source",
@@ -368,6 +372,15 @@ def test_malformed_documents_name_the_field(document, named):
         parse_reference(document, origin="mine.json")
     assert raised.value.message.startswith("mine.json: ")
     assert f": {named}:" in raised.value.message
+
+
+def test_a_document_may_say_its_window():
+    assert parse_reference(GOOD_DOCUMENT).window_days is None
+    reference = parse_reference(dict(GOOD_DOCUMENT, window_days=90))
+    assert reference.window_days == 90
+    # a user's file laid over the shipped reference keeps the shipped window
+    assert parse_reference(GOOD_DOCUMENT).overlay(reference).window_days is None
+    assert reference.overlay(parse_reference(GOOD_DOCUMENT)).window_days == 90
 
 
 def test_load_a_file(tmp_path):

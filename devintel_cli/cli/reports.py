@@ -202,6 +202,12 @@ def benchmarks(
             )
         if report.profile_caveat:
             info(f"note: {report.profile_caveat}")
+        shipped = report.reference_window_days
+        if shipped is not None and shipped != report.window_days:
+            info(
+                f"note: the open-source peers were measured over {shipped}-day windows, the"
+                f" shipped length closest to this {report.window_days}-day one"
+            )
 
 
 def risk(

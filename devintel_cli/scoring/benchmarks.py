@@ -216,6 +216,8 @@ class ReferenceSet:
     """Reference distributions, at most one per (metric, cohort)."""
 
     distributions: tuple[Distribution, ...] = ()
+    #: the length of the window each peer was measured over, when the document says it
+    window_days: int | None = None
 
     def __post_init__(self) -> None:
         seen: set[tuple[Metric, Cohort]] = set()
@@ -255,21 +257,35 @@ class ReferenceSet:
         only ``other``'s distributions are used (a user's file wins per metric)."""
         covered = {d.metric for d in other.distributions}
         kept = tuple(d for d in self.distributions if d.metric not in covered)
-        return ReferenceSet(kept + other.distributions)
+        return ReferenceSet(kept + other.distributions, window_days=self.window_days)
 
 
 #: the shipped reference data: distributions computed from real public repositories by
-#: benchmarks/reference/build_reference.py (its table: benchmarks/reference/repositories.csv)
+#: benchmarks/reference/build_reference.py (its tables: benchmarks/reference/), one file per
+#: window length each repository was measured over
 BUILTIN_REFERENCE_FILE = "reference.json"
+BUILTIN_REFERENCE_FILES = {365: BUILTIN_REFERENCE_FILE, 90: "reference-90d.json"}
+
+
+def builtin_window_days(window_days: int | None) -> int:
+    """The shipped window closest to ``window_days`` by ratio (28 days → 90, 180 → 90, 200 →
+    365); 365, the shipped default, when no window is given. A value over a window of
+    another length is compared with peers measured over the closest one: rates and medians
+    keep their unit whatever the window, but a shorter window spreads the values wider."""
+    if window_days is None:
+        return 365
+    return min(BUILTIN_REFERENCE_FILES, key=lambda days: abs(math.log(window_days / days)))
 
 
 @functools.cache
-def builtin_reference() -> ReferenceSet:
-    """The reference data shipped with the package (``devintel_cli/scoring/data/``), read
-    and validated on first use. A broken file is a packaging bug: it raises."""
-    resource = files("devintel_cli.scoring") / "data" / BUILTIN_REFERENCE_FILE
+def builtin_reference(window_days: int | None = None) -> ReferenceSet:
+    """The reference data shipped with the package (``devintel_cli/scoring/data/``) for the
+    shipped window closest to ``window_days`` (``builtin_window_days``), read and validated
+    on first use. A broken file is a packaging bug: it raises."""
+    name = BUILTIN_REFERENCE_FILES[builtin_window_days(window_days)]
+    resource = files("devintel_cli.scoring") / "data" / name
     document = json.loads(resource.read_text(encoding="utf-8"))
-    return parse_reference(document, origin=f"devintel_cli/scoring/data/{BUILTIN_REFERENCE_FILE}")
+    return parse_reference(document, origin=f"devintel_cli/scoring/data/{name}")
 
 
 def __getattr__(name: str) -> Any:
@@ -553,7 +569,12 @@ def parse_reference(document: Any, *, origin: str = "benchmark file") -> Referen
             )
         seen[identity] = index
         distributions.append(distribution)
-    return ReferenceSet(tuple(distributions))
+    window_days = document.get("window_days")
+    if window_days is not None and (
+        not isinstance(window_days, int) or isinstance(window_days, bool) or window_days < 1
+    ):
+        raise _fail(origin, "window_days", "expected a whole number of days, at least 1")
+    return ReferenceSet(tuple(distributions), window_days=window_days)
 
 
 def load_reference_file(path: Path | str) -> ReferenceSet:
