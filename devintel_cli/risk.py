@@ -199,9 +199,7 @@ def risk_factors(
 def risk_report(  # type: ignore[no-untyped-def]
     ctx: Context, scope: Scope, *, as_of: datetime, window_days: int = DEFAULT_WINDOW_DAYS
 ):
-    """The §10 report model: score, level, factors, and the per-category points. The
-    output models are imported once the reads have started (they take a while to import,
-    while the per-file read runs in its thread)."""
+    """The §10 report model: score, level, factors, and the per-category points."""
     factors = risk_factors(ctx, scope, as_of=as_of, window_days=window_days)
 
     from .models import RiskCategoryOut, RiskFactorOut, RiskOut

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import string_console
 
-if TYPE_CHECKING:  # the models are imported by the report that is rendered, later
+if TYPE_CHECKING:  # annotations only: the report being rendered has imported them
     from ..models import RiskFactorOut, RiskOut
 
 COLOURS = {"low": "cyan", "medium": "yellow", "high": "red", "critical": "bold red"}
