@@ -16,13 +16,14 @@ from .db import id_list
 from .delivery import COUNTED_PULL_REQUESTS
 
 
-def _window(start: datetime, end: datetime) -> tuple[int, int]:
+def window_params(start: datetime, end: datetime) -> tuple[int, int]:
+    """The parameters of ``WINDOW_COMMITS``: [start, end) in whole epoch seconds."""
     return int(start.timestamp()), int(end.timestamp())
 
 
 #: the window's counted commits: non-merge, non-bot, authored in [start, end) — a range of
-#: ``commits_by_author_time``
-_WINDOW_COMMITS = (
+#: ``commits_by_author_time``; ``{ids}`` takes an ``id_list``, the ``?`` ``window_params``
+WINDOW_COMMITS = (
     " c.repo_id IN {ids} AND c.is_merge = 0 AND c.is_bot = 0"
     " AND c.author_time >= ? AND c.author_time < ?"
 )
@@ -35,11 +36,10 @@ def author_commit_counts(
     if not repo_ids:
         return []
     return conn.execute(
-        "SELECT lower(author_email), count(*) FROM commits"
-        f" WHERE repo_id IN {id_list(repo_ids)} AND is_merge = 0 AND is_bot = 0"
-        " AND author_time >= ? AND author_time < ? GROUP BY lower(author_email)"
-        " ORDER BY count(*) DESC, lower(author_email)",
-        (int(start.timestamp()), int(end.timestamp())),
+        "SELECT lower(c.author_email) AS author, count(*) AS commits FROM commits c WHERE"
+        + WINDOW_COMMITS.format(ids=id_list(repo_ids))
+        + " GROUP BY author ORDER BY commits DESC, author",
+        window_params(start, end),
     ).fetchall()
 
 
@@ -53,14 +53,14 @@ def window_author_commits(
         return []
     return conn.execute(
         "SELECT c.repo_id, lower(c.author_email), count(*) FROM commits c"
-        " WHERE" + _WINDOW_COMMITS.format(ids=id_list(repo_ids)) + " GROUP BY 1, 2",
-        _window(start, end),
+        " WHERE" + WINDOW_COMMITS.format(ids=id_list(repo_ids)) + " GROUP BY 1, 2",
+        window_params(start, end),
     ).fetchall()
 
 
 #: the window's eligible file changes: files neither excluded nor binary, of the window's
-#: counted commits
-_WINDOW_FILES = (
+#: counted commits (``WHERE`` + ``WINDOW_COMMITS`` follows)
+WINDOW_FILES = (
     " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
     " AND f.is_excluded = 0 AND f.is_binary = 0"
 )
@@ -82,11 +82,11 @@ def file_totals(
         "SELECT c.repo_id, f.path, count(*), count(DISTINCT lower(c.author_email)),"
         " sum(f.additions + f.deletions),"
         " CASE WHEN count(DISTINCT lower(c.author_email)) = 1 THEN min(lower(c.author_email)) END"
-        + _WINDOW_FILES
+        + WINDOW_FILES
         + " WHERE"
-        + _WINDOW_COMMITS.format(ids=id_list(repo_ids))
+        + WINDOW_COMMITS.format(ids=id_list(repo_ids))
         + " GROUP BY c.repo_id, f.path",
-        _window(start, end),
+        window_params(start, end),
     ).fetchall()
 
 
@@ -113,13 +113,13 @@ def file_main_authors(
             "SELECT repo_id, path, substr(min((999999999999 - changes) || author), 13),"
             " max(changes)"
             " FROM (SELECT c.repo_id, f.path, lower(c.author_email) AS author, count(*) AS changes"
-            + _WINDOW_FILES
+            + WINDOW_FILES
             + " JOIN temp.wanted_files w ON w.repo_id = c.repo_id AND w.path = f.path"
             " WHERE"
-            + _WINDOW_COMMITS.format(ids=id_list(sorted({repo for repo, _ in files})))
+            + WINDOW_COMMITS.format(ids=id_list(sorted({repo for repo, _ in files})))
             + " GROUP BY 1, 2, 3)"
             " GROUP BY repo_id, path",
-            _window(start, end),
+            window_params(start, end),
         ).fetchall()
     finally:
         conn.execute("DELETE FROM temp.wanted_files")
@@ -153,9 +153,9 @@ def commit_local_hours(
         "SELECT repo_id, how / 24, how % 24, count(*), max(lines)"
         f" FROM (SELECT c.repo_id, ({_LOCAL_HOUR_OF_WEEK}) AS how,"
         "   c.additions + c.deletions AS lines FROM commits c"
-        "   WHERE" + _WINDOW_COMMITS.format(ids=id_list(repo_ids)) + ")"
+        "   WHERE" + WINDOW_COMMITS.format(ids=id_list(repo_ids)) + ")"
         " GROUP BY repo_id, how",
-        _window(start, end),
+        window_params(start, end),
     ).fetchall()
 
 
@@ -168,9 +168,9 @@ def root_commit_counts(
         return {}
     rows = conn.execute(
         "SELECT c.repo_id, count(*) FROM commits c WHERE"
-        + _WINDOW_COMMITS.format(ids=id_list(repo_ids))
+        + WINDOW_COMMITS.format(ids=id_list(repo_ids))
         + " AND c.parents = '' GROUP BY c.repo_id",
-        _window(start, end),
+        window_params(start, end),
     ).fetchall()
     return {repo_id: n for repo_id, n in rows}
 
@@ -196,10 +196,10 @@ def commit_change_sizes(
         " FROM commits c LEFT JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
         " AND f.is_excluded = 0 AND f.is_binary = 0"
         " WHERE"
-        + _WINDOW_COMMITS.format(ids=id_list(repo_ids))
+        + WINDOW_COMMITS.format(ids=id_list(repo_ids))
         + " AND c.additions + c.deletions > ?"
         " GROUP BY c.repo_id, c.sha ORDER BY c.repo_id, c.sha",
-        (*_window(start, end), over),
+        (*window_params(start, end), over),
     ).fetchall()
     return [
         (repo_id, sha, subject, int(lines), bool(root))
@@ -219,7 +219,7 @@ def merged_pull_request_spans(
     rows = conn.execute(
         "SELECT repo_id, number, merged_at - opened_at, source = 'git'"
         + COUNTED_PULL_REQUESTS.format(ids=id_list(repo_ids)),
-        _window(start, end),
+        window_params(start, end),
     ).fetchall()
     return [(repo_id, number, seconds, bool(git)) for repo_id, number, seconds, git in rows]
 
@@ -236,7 +236,7 @@ def pull_request_sizes(
         f" FROM pull_requests WHERE repo_id IN {id_list(repo_ids)} AND source = 'import'"
         " AND is_bot_author = 0 AND (additions IS NOT NULL OR deletions IS NOT NULL)"
         " AND opened_at >= ? AND opened_at < ? ORDER BY repo_id, number",
-        _window(start, end),
+        window_params(start, end),
     ).fetchall()
 
 

@@ -1,5 +1,6 @@
 """SQL for the primary language of a scope (§8 cohorts): lines added over a window, summed
-per path tail. The definition of the language is ``scoring/languages.py``'s."""
+per path tail, over the file changes risk reads too (``store.activity.WINDOW_FILES``). The
+definition of the language is ``scoring/languages.py``'s."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from .activity import WINDOW_COMMITS, WINDOW_FILES, window_params
 from .db import id_list
 
 
@@ -31,9 +33,9 @@ def lines_added_by_tail(
         return []
     return conn.execute(
         "SELECT substr(f.path, -?) AS tail, sum(f.additions)"
-        " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
-        f" WHERE c.repo_id IN {id_list(repo_ids)} AND c.is_merge = 0 AND c.is_bot = 0"
-        " AND f.is_excluded = 0 AND f.is_binary = 0"
-        " AND c.author_time >= ? AND c.author_time < ? GROUP BY tail",
-        (int(tail_chars), int(start.timestamp()), int(end.timestamp())),
+        + WINDOW_FILES
+        + " WHERE"
+        + WINDOW_COMMITS.format(ids=id_list(repo_ids))
+        + " GROUP BY tail",
+        (int(tail_chars), *window_params(start, end)),
     ).fetchall()
