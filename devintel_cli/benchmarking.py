@@ -40,14 +40,6 @@ def window_values(
     return {metric: compute_values(metric, [window], inputs)[0] for metric in metrics}
 
 
-def scope_language(ctx: Context, scope: Scope, *, as_of: datetime, window_days: int) -> str | None:
-    """The scope's primary language over [as_of − window, as_of): the language with the
-    most lines added, by file extension (``scoring/languages.py``, the definition the
-    shipped reference's language cohorts were built with); None when no counted file
-    added a line."""
-    return _primary_language(ctx.conn, scope.repo_ids, as_of=as_of, window_days=window_days)
-
-
 def _primary_language(
     conn: sqlite3.Connection, repo_ids: Sequence[int], *, as_of: datetime, window_days: int
 ) -> str | None:
@@ -63,8 +55,11 @@ def _primary_language(
 def _scope_language_in_background(
     ctx: Context, scope: Scope, *, as_of: datetime, window_days: int
 ) -> Future[str | None]:
-    """``scope_language`` in a thread (``Context.read_in_background``): the read is one join
-    of the window's commits with their files — about 0.2 s over 90 days of a 1M-commit
+    """The scope's primary language over [as_of − window, as_of) — the language with the
+    most lines added, by file extension (``scoring/languages.py``, the definition the
+    shipped reference's language cohorts were built with); None when no counted file added
+    a line — read in a thread (``Context.read_in_background``): the read is one join of the
+    window's commits with their files — about 0.2 s over 90 days of a 1M-commit
     workspace — so it overlaps the metric reads instead of adding to them."""
     repo_ids = list(scope.repo_ids)
     return ctx.read_in_background(

@@ -19,7 +19,7 @@ from .metrics.buckets import Bucket, Granularity, make_buckets, window_bucket
 from .metrics.catalog import CATALOG, Metric
 from .metrics.rows import CoverageRow, DeploymentRow, MetricInputs
 from .metrics.series import INPUTS_BY_METRIC, compute_values
-from .metrics.values import MetricValue
+from .metrics.values import MetricValue, round1
 from .reporting import Scope, load_inputs
 from .scoring.bands import DEFAULT_BANDS, Bands
 from .scoring.people import bus_factor
@@ -201,12 +201,6 @@ def team_activity(
     return len(counts), bus_factor([c for _, c in counts])
 
 
-def _round(value: float | None) -> float | None:
-    from .metrics.values import round1
-
-    return round1(value)
-
-
 def _scope_fields(scope: Scope) -> dict[str, str | None]:
     return {
         "workspace_id": scope.workspace_id,
@@ -237,16 +231,16 @@ def scorecard_report(ctx: Context, scope: Scope, *, as_of: datetime, window_days
         signals.append(
             SignalOut(
                 metric=str(s.metric),
-                value=_round(s.value),
+                value=round1(s.value),
                 unit=str(s.unit),
                 status=str(s.status),
                 trend=str(s.trend),
                 band_status=str(s.band_status),
-                previous_value=_round(window.previous.value),
-                weekly_values=[_round(v) for v in window.weekly],
+                previous_value=round1(window.previous.value),
+                weekly_values=[round1(v) for v in window.weekly],
                 projection=ProjectionOut(
-                    slope_per_week=_round(p.slope_per_week),
-                    projected_value=_round(p.projected_value),
+                    slope_per_week=round1(p.slope_per_week),
+                    projected_value=round1(p.projected_value),
                     horizon_days=p.horizon_days,
                     points=p.points,
                     leaves_green=p.leaves_green,
@@ -293,7 +287,7 @@ def health_report(ctx: Context, scope: Scope, *, as_of: datetime, window_days: i
                 indicators=[
                     IndicatorOut(
                         name=i.name,
-                        value=_round(i.value),
+                        value=round1(i.value),
                         status=str(i.status) if i.status else None,
                     )
                     for i in d.indicators
@@ -304,7 +298,7 @@ def health_report(ctx: Context, scope: Scope, *, as_of: datetime, window_days: i
         context=HealthContextOut(
             repositories=len(scope.repositories),
             # a sync after the as-of moment means the data is as fresh as it can be: age 0
-            last_sync_age_hours=_round(max(0.0, (as_of - max(synced)).total_seconds() / 3600))
+            last_sync_age_hours=round1(max(0.0, (as_of - max(synced)).total_seconds() / 3600))
             if synced
             else None,
             active_contributors=contributors,
