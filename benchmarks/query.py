@@ -32,6 +32,7 @@ END = datetime(2026, 6, 1, tzinfo=UTC)
 def build(root: Path, commits: int, repos: int, deployments: int, years: int) -> None:
     from devintel_cli.store.db import connect, write_transaction
     from devintel_cli.store.delivery import refresh_lead_times
+    from devintel_cli.store.history import insert_history
     from devintel_cli.workspace import create_line, open_context
 
     ctx = open_context(state_dir=root)
@@ -99,9 +100,7 @@ def build(root: Path, commits: int, repos: int, deployments: int, years: int) ->
             if i % 20 == 0:
                 task_rows.append((r, sha, f"T{r}-{i}", 1, t + 600, 0))
         with write_transaction(conn):
-            conn.executemany(f"INSERT INTO commits VALUES ({','.join('?' * 22)})", commit_rows)
-            conn.executemany(f"INSERT INTO commit_files VALUES ({','.join('?' * 9)})", file_rows)
-            conn.executemany("INSERT INTO commit_tasks VALUES (?, ?, ?, ?, ?, ?)", task_rows)
+            insert_history(conn, commit_rows, file_rows, task_rows)  # as ingestion writes
             step = per_repo // deploys_per_repo
             dep_rows, ship_rows, outcome_rows = [], [], []
             for d in range(deploys_per_repo):

@@ -21,7 +21,7 @@ from devintel_cli.scoring import risk as r
 from devintel_cli.scoring.risk import CommitSize, FileAuthorChanges, MergedPullRequest
 from devintel_cli.store import activity
 from devintel_cli.store.db import connect
-from devintel_cli.store.history import COMMIT_COLUMNS, FILE_COLUMNS
+from devintel_cli.store.history import COMMIT_COLUMNS, insert_history
 from devintel_cli.workspace import open_context
 
 AS_OF = datetime(2026, 4, 1, tzinfo=UTC)
@@ -77,18 +77,14 @@ def add_commit(
         "churn_added": 0,
         "churn_files": 0,
     }
-    conn.execute(
-        f"INSERT INTO commits ({', '.join(COMMIT_COLUMNS)})"
-        f" VALUES ({', '.join('?' for _ in COMMIT_COLUMNS)})",
-        [row[c] for c in COMMIT_COLUMNS],
-    )
-    conn.executemany(
-        f"INSERT INTO commit_files ({', '.join(FILE_COLUMNS)})"
-        f" VALUES ({', '.join('?' for _ in FILE_COLUMNS)})",
+    insert_history(
+        conn,
+        [tuple(row[c] for c in COMMIT_COLUMNS)],
         [
             (repo_id, sha(name), seq, path, None, adds, dels, int(binary), int(excluded))
             for seq, (path, adds, dels, binary, excluded) in enumerate(files)
         ],
+        [],
     )
 
 

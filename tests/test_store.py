@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,27 +168,126 @@ def test_migration_4_copies_read_facts_and_widens_the_author_time_index(
     assert "author_email" in indexed  # contributors are counted from the index alone
 
 
+def test_migration_6_gives_file_changes_the_facts_an_insert_now_copies(tmp_path: Path) -> None:
+    """A schema-5 database migrated to 6 holds the same file-change columns and
+    ``file_paths`` as the same history inserted by today's code: a counted change, one of
+    a merge, of a bot, a binary and an excluded file: only the first is counted, and only its
+    path is listed (a bot also changed it; the merge's and the bot's own paths are not)."""
+    from devintel_cli.store.history import COMMIT_COLUMNS, insert_history
+
+    def commit(sha: str, email: str, merge: int, bot: int) -> tuple[object, ...]:
+        values = {"repo_id": 1, "sha": sha, "parents": "", "author_name": "n",
+                  "author_email": email, "author_time": 1_700_000_000 + ord(sha[0]),
+                  "author_offset": 0, "committer_name": "n", "committer_email": "e",
+                  "committer_time": 1_700_000_000, "committer_offset": 0, "subject": "s",
+                  "is_merge": merge, "is_bot": bot, "additions": 1, "deletions": 0,
+                  "files_changed": 1, "pr_number": None, "reverted_sha": None,
+                  "churn_modified": 0, "churn_added": 0, "churn_files": 0}  # fmt: skip
+        return tuple(values[c] for c in COMMIT_COLUMNS)
+
+    commits = [
+        commit("a" * 40, "Ann@X.org", 0, 0),
+        commit("b" * 40, "ann@x.org", 1, 0),  # a merge
+        commit("c" * 40, "bot@x.org", 0, 1),  # a bot's
+    ]
+    files = [
+        (1, "a" * 40, 0, "src/app.py", None, 3, 1, 0, 0),
+        (1, "a" * 40, 1, "logo.png", None, 0, 0, 1, 0),
+        (1, "a" * 40, 2, "package-lock.json", None, 90, 0, 0, 1),
+        (1, "b" * 40, 0, "src/merged.py", None, 2, 0, 0, 0),
+        (1, "c" * 40, 0, "src/app.py", None, 5, 0, 0, 0),
+        (1, "c" * 40, 1, "src/bot.py", None, 5, 0, 0, 0),
+    ]
+    repository = (
+        "INSERT INTO workspaces VALUES ('WS-26-000001', 'default', 1, '2026-01-01T00:00:00Z');"
+        "INSERT INTO integrations VALUES ('INT-26-000001', 'WS-26-000001', 'local', 'local',"
+        " NULL, NULL, '2026-01-01T00:00:00Z');"
+        "INSERT INTO repositories (id, workspace_id, integration_id, name, url, mirror_path,"
+        " default_branch, sync_state, created_at) VALUES (1, 'WS-26-000001',"
+        " 'INT-26-000001', 'r', '/r', '/m', 'main', 'ok', '2026-01-01T00:00:00Z')"
+    )
+    old = connect(tmp_path / "v5.db", migrate=False)
+    with write_transaction(old):
+        for script in (*MIGRATIONS[:5], repository):
+            for statement in script.split(";"):
+                if statement.strip():
+                    old.execute(statement)
+        old.execute("PRAGMA user_version = 5")
+        old.executemany(f"INSERT INTO commits VALUES ({', '.join('?' * 22)})", commits)
+        old.executemany(f"INSERT INTO commit_files VALUES ({', '.join('?' * 9)})", files)
+    old.close()
+    new = connect(tmp_path / "v6.db")
+    with write_transaction(new):
+        for statement in repository.split(";"):
+            new.execute(statement)
+        insert_history(new, commits, files, [])
+    migrated = connect(tmp_path / "v5.db")
+
+    def rows(conn: sqlite3.Connection, sql: str) -> list[tuple[object, ...]]:
+        return [tuple(r) for r in conn.execute(sql)]
+
+    for sql in (
+        "SELECT * FROM commit_files ORDER BY sha, seq",
+        "SELECT * FROM file_paths ORDER BY path",
+    ):
+        assert rows(migrated, sql) == rows(new, sql)
+    assert rows(new, "SELECT path FROM file_paths") == [("src/app.py",)]
+    assert rows(new, "SELECT author, is_counted FROM commit_files WHERE seq = 0 ORDER BY sha") == [
+        ("ann@x.org", 1),
+        ("ann@x.org", 0),
+        ("bot@x.org", 0),
+    ]
+
+
+class Explaining:
+    """A connection that records the query plan of every statement, then runs it."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.plans: list[str] = []
+
+    def execute(self, sql: str, params: tuple = ()):  # type: ignore[no-untyped-def,type-arg]
+        self.plans.extend(r[3] for r in self.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows):  # type: ignore[no-untyped-def]
+        return self.conn.executemany(sql, rows)
+
+
 def test_risk_reads_of_the_window_use_indexes_alone(tmp_path: Path) -> None:
     """Migration 5: off-hours work and commit sizes read the author-time index without
     visiting each commit's row, and root commits have a partial index of their own."""
     from devintel_cli.store import activity
 
-    conn = connect(tmp_path / "d.db")
+    conn = Explaining(connect(tmp_path / "d.db"))
     start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
-    plans: list[str] = []
+    activity.commit_local_hours(conn, [1, 2], start, end)  # type: ignore[arg-type]
+    assert any("COVERING INDEX commits_by_author_time" in p for p in conn.plans), conn.plans
+    conn.plans.clear()
+    activity.root_commit_counts(conn, [1, 2], start, end)  # type: ignore[arg-type]
+    assert any("INDEX root_commits_by_author_time" in p for p in conn.plans), conn.plans
 
-    class Explaining:
-        """Records the query plan of every statement, then runs it."""
 
-        def execute(self, sql: str, params: tuple = ()):  # type: ignore[no-untyped-def,type-arg]
-            plans.extend(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
-            return conn.execute(sql, params)
+def test_per_file_reads_take_one_index_range_per_path(tmp_path: Path) -> None:
+    """Migration 6: risk's per-file totals and the language read walk ``file_paths`` and
+    read each path's window from the covering ``counted_file_changes`` index; with rows in
+    path order, grouping per path needs no temporary sort."""
+    from devintel_cli.store import activity, languages
 
-    activity.commit_local_hours(Explaining(), [1, 2], start, end)  # type: ignore[arg-type]
-    assert any("COVERING INDEX commits_by_author_time" in p for p in plans), plans
-    plans.clear()
-    activity.root_commit_counts(Explaining(), [1, 2], start, end)  # type: ignore[arg-type]
-    assert any("INDEX root_commits_by_author_time" in p for p in plans), plans
+    conn = Explaining(connect(tmp_path / "d.db"))
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    # (read, how many temporary GROUP BY sorts: per tail, of the few hundred path sums; per
+    # (file, author) and then per file, of the few files asked for)
+    for read, sorts in (
+        (lambda c: activity.file_totals(c, [1, 2], start, end), 0),
+        (lambda c: languages.lines_added_by_tail(c, [1, 2], start, end, tail_chars=12), 1),
+        (lambda c: activity.file_main_authors(c, [(1, "a.py")], start, end), 2),
+    ):
+        conn.plans.clear()
+        read(conn)
+        plans = conn.plans
+        assert any("COVERING INDEX counted_file_changes" in p for p in plans), plans
+        assert sum("B-TREE FOR GROUP BY" in p for p in plans) == sorts, plans
 
 
 def test_a_background_read_runs_on_its_own_connection_and_raises_what_it_raised(

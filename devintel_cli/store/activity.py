@@ -59,10 +59,16 @@ def window_author_commits(
 
 
 #: the window's eligible file changes: files neither excluded nor binary, of the window's
-#: counted commits (``WHERE`` + ``WINDOW_COMMITS`` follows)
-WINDOW_FILES = (
-    " FROM commits c JOIN commit_files f ON f.repo_id = c.repo_id AND f.sha = c.sha"
-    " AND f.is_excluded = 0 AND f.is_binary = 0"
+#: counted commits — one range of the ``counted_file_changes`` index per path of
+#: ``{paths}`` (``file_paths``, migration 6, or a table of some of them), so rows come
+#: grouped by (repository, path) without a sort (CROSS JOIN keeps the paths the outer loop,
+#: whatever statistics the planner has); ``{ids}`` takes an ``id_list``, the ``?``
+#: ``window_params``
+WINDOW_FILE_CHANGES = (
+    " FROM {paths} p CROSS JOIN commit_files f ON f.repo_id = p.repo_id AND f.path = p.path"
+    " AND f.is_counted = 1 AND f.is_excluded = 0 AND f.is_binary = 0"
+    " AND f.author_time >= ? AND f.author_time < ?"
+    " WHERE p.repo_id IN {ids}"
 )
 
 
@@ -79,13 +85,11 @@ def file_totals(
     if not repo_ids:
         return []
     return conn.execute(
-        "SELECT c.repo_id, f.path, count(*), count(DISTINCT lower(c.author_email)),"
+        "SELECT p.repo_id, p.path, count(*), count(DISTINCT f.author),"
         " sum(f.additions + f.deletions),"
-        " CASE WHEN count(DISTINCT lower(c.author_email)) = 1 THEN min(lower(c.author_email)) END"
-        + WINDOW_FILES
-        + " WHERE"
-        + WINDOW_COMMITS.format(ids=id_list(repo_ids))
-        + " GROUP BY c.repo_id, f.path",
+        " CASE WHEN count(DISTINCT f.author) = 1 THEN min(f.author) END"
+        + WINDOW_FILE_CHANGES.format(paths="file_paths", ids=id_list(repo_ids))
+        + " GROUP BY p.repo_id, p.path",
         window_params(start, end),
     ).fetchall()
 
@@ -100,7 +104,7 @@ def file_main_authors(
     ``<999999999999 − changes><author>`` — 12 digits for any count below 9 × 10¹¹, so the
     text orders by count, then by author (SQLite compares text as UTF-8 bytes, which orders
     like Python's ``str``). The files go through a temporary table (the connection's own,
-    emptied afterwards) so the join probes an index rather than a list."""
+    emptied afterwards) that takes the place of ``file_paths``."""
     if not files:
         return []
     conn.execute(
@@ -109,14 +113,12 @@ def file_main_authors(
     )
     try:
         conn.executemany("INSERT OR IGNORE INTO temp.wanted_files VALUES (?, ?)", files)
+        ids = id_list(sorted({repo for repo, _ in files}))
         return conn.execute(
             "SELECT repo_id, path, substr(min((999999999999 - changes) || author), 13),"
             " max(changes)"
-            " FROM (SELECT c.repo_id, f.path, lower(c.author_email) AS author, count(*) AS changes"
-            + WINDOW_FILES
-            + " JOIN temp.wanted_files w ON w.repo_id = c.repo_id AND w.path = f.path"
-            " WHERE"
-            + WINDOW_COMMITS.format(ids=id_list(sorted({repo for repo, _ in files})))
+            " FROM (SELECT p.repo_id, p.path, f.author, count(*) AS changes"
+            + WINDOW_FILE_CHANGES.format(paths="temp.wanted_files", ids=ids)
             + " GROUP BY 1, 2, 3)"
             " GROUP BY repo_id, path",
             window_params(start, end),

@@ -56,8 +56,36 @@ def _insert_sql(table: str, columns: Sequence[str]) -> str:
 
 
 _INSERT_COMMIT = _insert_sql("commits", COMMIT_COLUMNS)
-_INSERT_FILE = _insert_sql("commit_files", FILE_COLUMNS)
+# a file change takes its commit's author time, author and whether the commit counts from the
+# commit row (inserted first): the same copy migration 6 made of the rows before it
+_INSERT_FILE = (
+    f"INSERT INTO commit_files ({', '.join(FILE_COLUMNS)}, author_time, author, is_counted)"
+    f" SELECT {', '.join(f'?{n}' for n in range(1, len(FILE_COLUMNS) + 1))},"
+    " c.author_time, lower(c.author_email), c.is_merge = 0 AND c.is_bot = 0"
+    " FROM (SELECT 1) LEFT JOIN commits c ON c.repo_id = ?1 AND c.sha = ?2"
+    " WHERE true ON CONFLICT DO NOTHING"
+)
+_INSERT_PATH = "INSERT INTO file_paths (repo_id, path) VALUES (?, ?) ON CONFLICT DO NOTHING"
 _INSERT_TASK = _insert_sql("commit_tasks", TASK_COLUMNS)
+#: the changes ``counted_file_changes`` indexes (and ``file_paths`` lists the paths of)
+COUNTED_CHANGE = "is_counted = 1 AND is_excluded = 0 AND is_binary = 0"
+
+
+def _counted_paths(
+    commits: Sequence[CommitTuple], files: Sequence[CommitTuple]
+) -> set[tuple[object, object]]:
+    """(repo id, path) of the file changes ``COUNTED_CHANGE`` holds: neither binary nor
+    excluded, of a commit that is neither a merge nor a bot's."""
+    repo, sha, merge, bot = map(COMMIT_COLUMNS.index, ("repo_id", "sha", "is_merge", "is_bot"))
+    counted = {(c[repo], c[sha]) for c in commits if not c[merge] and not c[bot]}
+    f_repo, f_sha, f_path, binary, excluded = map(
+        FILE_COLUMNS.index, ("repo_id", "sha", "path", "is_binary", "is_excluded")
+    )
+    return {
+        (f[f_repo], f[f_path])
+        for f in files
+        if (f[f_repo], f[f_sha]) in counted and not f[binary] and not f[excluded]
+    }
 
 
 def insert_history(
@@ -66,17 +94,36 @@ def insert_history(
     files: Iterable[CommitTuple],
     tasks: Iterable[CommitTuple],
 ) -> None:
-    """Insert a batch; call inside a write transaction. Parents first (foreign keys)."""
+    """Insert a batch (``FILE_COLUMNS`` per file change); call inside a write transaction.
+    Commits first: a file change copies facts from its commit's row (one without its commit
+    fails on NOT NULL, as the foreign key would)."""
+    commits, files = list(commits), list(files)
     conn.executemany(_INSERT_COMMIT, commits)
     conn.executemany(_INSERT_FILE, files)
+    conn.executemany(_INSERT_PATH, _counted_paths(commits, files))
     conn.executemany(_INSERT_TASK, tasks)
 
 
 def delete_commits(conn: sqlite3.Connection, repo_id: int, shas: Iterable[str]) -> int:
-    """Forget commits no longer reachable from any branch or tag (force-push, deleted ref)."""
+    """Forget commits no longer reachable from any branch or tag (force-push, deleted ref),
+    and the ``file_paths`` no counted change of which remains (as a clean run would have
+    none of them)."""
     keys = [(repo_id, sha) for sha in shas]
+    touched = {
+        path
+        for key in keys
+        for (path,) in conn.execute(
+            f"SELECT path FROM commit_files WHERE repo_id = ? AND sha = ? AND {COUNTED_CHANGE}",
+            key,
+        )
+    }
     for table in ("commit_tasks", "commit_files", "commits"):
         conn.executemany(f"DELETE FROM {table} WHERE repo_id = ? AND sha = ?", keys)
+    conn.executemany(
+        "DELETE FROM file_paths WHERE repo_id = ?1 AND path = ?2 AND NOT EXISTS (SELECT 1"
+        f" FROM commit_files WHERE repo_id = ?1 AND path = ?2 AND {COUNTED_CHANGE})",
+        [(repo_id, path) for path in sorted(touched)],
+    )
     return len(keys)
 
 

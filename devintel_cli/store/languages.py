@@ -1,5 +1,5 @@
 """SQL for the primary language of a scope (§8 cohorts): lines added over a window, summed
-per path tail, over the file changes risk reads too (``store.activity.WINDOW_FILES``). The
+per path tail, over the file changes risk reads too (``store.activity.WINDOW_FILE_CHANGES``). The
 definition of the language is ``scoring/languages.py``'s."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from .activity import WINDOW_COMMITS, WINDOW_FILES, window_params
+from .activity import WINDOW_FILE_CHANGES, window_params
 from .db import id_list
 
 
@@ -24,18 +24,17 @@ def lines_added_by_tail(
     non-excluded files of non-merge, non-bot commits authored in ``[start, end)`` — what
     benchmarks/reference/build_reference.py counts, summed in SQL.
 
-    Summing per tail rather than per path keeps a 1M-commit window to a few hundred rows
-    (§13 read budget) and costs no more than the join itself; the caller picks
-    ``tail_chars`` so that a tail has the same extension as its path
-    (``scoring.languages.TAIL_CHARS``).
+    Summing per path first follows the index order (no sort of the window's changes);
+    summing those per tail keeps a 1M-commit window to a few hundred rows (§13 read
+    budget). The caller picks ``tail_chars`` so that a tail has the same extension as its
+    path (``scoring.languages.TAIL_CHARS``).
     """
     if not repo_ids:
         return []
     return conn.execute(
-        "SELECT substr(f.path, -?) AS tail, sum(f.additions)"
-        + WINDOW_FILES
-        + " WHERE"
-        + WINDOW_COMMITS.format(ids=id_list(repo_ids))
-        + " GROUP BY tail",
+        "SELECT tail, sum(added) FROM (SELECT substr(p.path, -?) AS tail,"
+        " sum(f.additions) AS added"
+        + WINDOW_FILE_CHANGES.format(paths="file_paths", ids=id_list(repo_ids))
+        + " GROUP BY p.repo_id, p.path) GROUP BY tail",
         (int(tail_chars), *window_params(start, end)),
     ).fetchall()

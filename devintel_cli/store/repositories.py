@@ -76,7 +76,8 @@ def delete_repository(conn: sqlite3.Connection, repo_id: int) -> None:
     # children first: WITHOUT ROWID history tables are large, and explicit deletes keep
     # the cost visible instead of hiding it in cascades
     for table in (
-        "commit_tasks", "commit_files", "commits", "refs", "tags", "deployment_commits",
+        "commit_tasks", "commit_files", "file_paths", "commits", "refs", "tags",
+        "deployment_commits",
         "deployment_outcomes", "deployments", "repository_figures",
     ):
         conn.execute(f"DELETE FROM {table} WHERE repo_id = ?", (repo_id,))

@@ -356,10 +356,38 @@ CREATE INDEX commits_by_author_time ON commits (
 CREATE INDEX root_commits_by_author_time ON commits (repo_id, author_time) WHERE parents = '';
 """
 
+#: risk's per-file read and the language read without joining commits: each file change
+#: carries its commit's author time, lower-cased author and whether the commit counts
+#: (non-merge, non-bot; ``store.activity.WINDOW_COMMITS``), copied at insertion as
+#: ``commit_tasks`` carries its commit's facts. ``file_paths`` lists every (repository,
+#: path) the index holds a change of, so a window is read as one index range per path — no sort
+#: of the window's changes by path (the grouping then follows the index order). The index's
+#: WHERE columns are also among its columns: SQLite reads it as covering only then.
+V6_FILE_CHANGE_READS = """
+ALTER TABLE commit_files ADD COLUMN author_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE commit_files ADD COLUMN author TEXT NOT NULL DEFAULT '';
+ALTER TABLE commit_files ADD COLUMN is_counted INTEGER NOT NULL DEFAULT 0;
+UPDATE commit_files SET (author_time, author, is_counted) = (
+    SELECT c.author_time, lower(c.author_email), c.is_merge = 0 AND c.is_bot = 0
+    FROM commits c WHERE c.repo_id = commit_files.repo_id AND c.sha = commit_files.sha
+);
+CREATE TABLE file_paths (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    PRIMARY KEY (repo_id, path)
+) WITHOUT ROWID;
+INSERT INTO file_paths (repo_id, path) SELECT DISTINCT repo_id, path FROM commit_files
+    WHERE is_counted = 1 AND is_excluded = 0 AND is_binary = 0;
+CREATE INDEX counted_file_changes ON commit_files (
+    repo_id, path, author_time, author, additions, deletions, is_counted, is_excluded, is_binary
+) WHERE is_counted = 1 AND is_excluded = 0 AND is_binary = 0;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     V1_FOUNDATION,
     V2_DELIVERY,
     V3_ALERTS,
     V4_READ_BUDGET,
     V5_RISK_READS,
+    V6_FILE_CHANGE_READS,
 )
