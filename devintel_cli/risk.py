@@ -27,6 +27,7 @@ from .timeutil import from_epoch, parse_iso
 from .workspace import Context
 
 DEFAULT_WINDOW_DAYS = 90
+_NO_COMMITS = activity.WindowCommits(authors=[], local_hours=[], most_lines=0)
 
 
 def load_thresholds(ctx: Context) -> rules.RiskThresholds:
@@ -97,17 +98,16 @@ def scope_activity(
     reads run here. Commit sizes need a join to every changed file; only commits whose
     lines over all files exceed ``max_commit_lines`` can exceed it outside excluded and
     binary files, so only those are sized (and none where no commit of a repository is
-    that large)."""
+    that large: ``WindowCommits.most_lines``)."""
     conn, ids = ctx.conn, [repo.id for repo in scope.repositories]
     start = as_of - timedelta(days=window_days)
     files_read = ctx.read_in_background(
         lambda own: file_changes(own, ids, start, as_of, thresholds)
     )
-    authors = _by_repository(activity.window_author_commits(conn, ids, start, as_of))
-    hours = _by_repository(activity.commit_local_hours(conn, ids, start, as_of))
+    commits = activity.window_commits(conn, ids, start, as_of)
     roots = activity.root_commit_counts(conn, ids, start, as_of)
     limit = thresholds.max_commit_lines
-    sized = [i for i in ids if any(largest > limit for *_, largest in hours[i])]
+    sized = [i for i, window in commits.items() if window.most_lines > limit]
     sizes = _by_repository(activity.commit_change_sizes(conn, sized, start, as_of, over=limit))
     merged = _by_repository(activity.merged_pull_request_spans(conn, ids, start, as_of))
     pr_sizes = _by_repository(activity.pull_request_sizes(conn, ids, start, as_of))
@@ -123,22 +123,22 @@ def scope_activity(
     files = files_read.result()
     result = []
     for repo in scope.repositories:
-        commits = hours[repo.id]
+        window = commits.get(repo.id, _NO_COMMITS)
         result.append(
             rules.RepositoryActivity(
                 repository=repo.name,
                 last_synced_at=parse_iso(repo.last_synced_at) if repo.last_synced_at else None,
                 file_changes=files[repo.id],
-                author_commits=authors[repo.id],
+                author_commits=window.authors,
                 commit_sizes=[rules.CommitSize(*row) for row in sizes[repo.id]],
-                non_root_commits=sum(n for *_, n, _ in commits) - roots.get(repo.id, 0),
+                non_root_commits=sum(n for *_, n in window.local_hours) - roots.get(repo.id, 0),
                 pull_request_sizes=[rules.PullRequestSize(*row) for row in pr_sizes[repo.id]],
                 merged_pull_requests=[rules.MergedPullRequest(*row) for row in merged[repo.id]],
                 open_pull_requests=[
                     rules.OpenPullRequest(number, title, from_epoch(opened))
                     for number, title, opened in waiting[repo.id]
                 ],
-                commit_local_hours=[(day, hour, n) for day, hour, n, _ in commits],
+                commit_local_hours=window.local_hours,
                 change_failure_rate=_window_input(windows[repo.id][Metric.CHANGE_FAILURE_RATE]),
                 test_coverage=_window_input(windows[repo.id][Metric.TEST_COVERAGE]),
             )

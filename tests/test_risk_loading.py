@@ -271,15 +271,21 @@ def test_files_with_different_sole_authors_are_concentrated() -> None:
 # --- per author, and commit sizes -------------------------------------------------------------
 
 
-def test_window_author_commits(conn) -> None:
-    rows = plain(activity.window_author_commits(conn, [API, WEB], START, AS_OF))
-    assert sorted(rows) == [
-        (API, "alice@example.com", 3),  # r1 (Alice@…), a1, a2 (ALICE@…): case folded
-        (API, "bob@example.com", 3),  # b1, b2, e1
-        (API, "carol@example.com", 1),
-        (API, "dan@example.com", 1),
-        (WEB, "erin@example.com", 1),
+def test_window_commits_per_author(conn) -> None:
+    commits = activity.window_commits(conn, [API, WEB], START, AS_OF)
+    assert commits[API].authors == [
+        ("alice@example.com", 3),  # r1 (Alice@…), a1, a2 (ALICE@…): case folded
+        ("bob@example.com", 3),  # b1, b2, e1
+        ("carol@example.com", 1),
+        ("dan@example.com", 1),
     ]
+    assert commits[WEB].authors == [("erin@example.com", 1)]
+    # the same counts as the workspace-wide read scorecards use, per repository
+    assert commits[API].authors == sorted(
+        map(tuple, activity.author_commit_counts(conn, [API], START, AS_OF))
+    )
+    later = AS_OF + timedelta(days=365)  # nothing was committed then: no entry, not zeros
+    assert activity.window_commits(conn, [API, WEB], later, later + timedelta(days=1)) == {}
 
 
 def test_only_commits_over_the_limit_over_all_files_are_sized(conn) -> None:
@@ -332,29 +338,29 @@ def test_local_weekday_hour_is_what_datetime_says(epoch: int, offset: int) -> No
     assert r.local_weekday_hour(epoch, offset) == (local.weekday(), local.hour)
 
 
-def test_commit_local_hours_group_by_each_authors_local_time(conn) -> None:
-    rows = plain(activity.commit_local_hours(conn, [API, WEB], START, AS_OF))
-    # (weekday, hour, commits, most lines over all files of one commit)
-    assert sorted(row[1:] for row in rows if row[0] == API) == [
-        (0, 10, 1, 1502),  # r1 Mon 10:00 +01:00 (a root): 2 + 1,500
-        (0, 23, 1, 1200),  # c1 Mon 23:30 +05:30 (18:00 UTC)
-        (1, 8, 1, 1150),  # d1 Tue 08:00 +14:00 (Mon 18:00 UTC): 1,100 + 50 excluded
-        (1, 10, 1, 9),  # a1 Tue 10:00 +01:00
-        (2, 22, 1, 4),  # a2 Wed 22:00 +01:00
-        (3, 0, 1, 1),  # e1 Thu 2026-01-01 00:00 UTC: its +24:00 offset is read as UTC
-        (5, 11, 1, 2102),  # b1 Sat 11:00 −05:00: 2 + 2,000 excluded + 100
-        (6, 9, 1, 1),  # b2 Sun 09:00 −05:00
+def test_window_commits_per_hour_of_each_authors_local_time(conn) -> None:
+    commits = activity.window_commits(conn, [API, WEB], START, AS_OF)
+    # (weekday, hour, commits), with the lines over all files of each commit
+    assert commits[API].local_hours == [
+        (0, 10, 1),  # r1 Mon 10:00 +01:00 (a root): 2 + 1,500 lines
+        (0, 23, 1),  # c1 Mon 23:30 +05:30 (18:00 UTC): 1,200
+        (1, 8, 1),  # d1 Tue 08:00 +14:00 (Mon 18:00 UTC): 1,100 + 50 excluded
+        (1, 10, 1),  # a1 Tue 10:00 +01:00: 9
+        (2, 22, 1),  # a2 Wed 22:00 +01:00: 4
+        (3, 0, 1),  # e1 Thu 2026-01-01 00:00 UTC: its +24:00 offset is read as UTC; 1
+        (5, 11, 1),  # b1 Sat 11:00 −05:00: 2 + 2,000 excluded + 100
+        (6, 9, 1),  # b2 Sun 09:00 −05:00: 1
     ]
-    assert [row[1:] for row in rows if row[0] == WEB] == [(0, 14, 1, 12)]  # w1 Mon 14:00
+    assert commits[API].most_lines == 2102  # b1, its excluded lockfile included
+    assert commits[WEB].local_hours == [(0, 14, 1)]  # w1 Mon 14:00
+    assert commits[WEB].most_lines == 12
     # r1 is the window's one root commit
     assert activity.root_commit_counts(conn, [API, WEB], START, AS_OF) == {API: 1}
-    commits = {(s, t, o) for s, _, t, o, *_ in per_commit_rows(conn, API)}
-    assert sorted(row[1:4] for row in rows if row[0] == API) == r.local_hours(
-        (t, o) for _, t, o in commits
-    )
+    per_commit = {(s, t, o) for s, _, t, o, *_ in per_commit_rows(conn, API)}
+    assert commits[API].local_hours == r.local_hours((t, o) for _, t, o in per_commit)
 
 
-def test_commit_local_hours_before_1970(tmp_path: Path) -> None:
+def test_window_commits_before_1970(tmp_path: Path) -> None:
     conn = connect(tmp_path / "d.db")
     conn.execute("PRAGMA foreign_keys = OFF")
     for name, when, files, root in [
@@ -366,13 +372,14 @@ def test_commit_local_hours_before_1970(tmp_path: Path) -> None:
     ]:
         add_commit(conn, API, name, "old@example.com", when, files, root=root)
     as_of = datetime(1970, 1, 2, tzinfo=UTC)
-    rows = plain(activity.commit_local_hours(conn, [API], as_of - timedelta(days=10), as_of))
+    [window] = activity.window_commits(conn, [API], as_of - timedelta(days=10), as_of).values()
     # SQLite's integer division truncates towards zero; −1,800 s must still fall in the
     # hour before midnight, not the hour after it. Wed 23:00–24:00 holds p0 (a root, 30
-    # lines) and p1 (5 lines): 2 commits, 30 lines at most.
-    assert sorted(rows) == [(API, 0, 23, 1, 0), (API, 2, 23, 2, 30), (API, 3, 0, 1, 0)]
+    # lines) and p1 (5 lines): 2 commits; 30 lines at most.
+    assert window.local_hours == [(0, 23, 1), (2, 23, 2), (3, 0, 1)]
+    assert window.most_lines == 30
     assert activity.root_commit_counts(conn, [API], as_of - timedelta(days=10), as_of) == {API: 1}
-    assert sorted(row[1:4] for row in rows) == r.local_hours(
+    assert window.local_hours == r.local_hours(
         [(-3_600, 0), (-1_800, 0), (-1_800, 60), (-90_000, -1439)]
     )
 

@@ -261,7 +261,7 @@ def test_risk_reads_of_the_window_use_indexes_alone(tmp_path: Path) -> None:
 
     conn = Explaining(connect(tmp_path / "d.db"))
     start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
-    activity.commit_local_hours(conn, [1, 2], start, end)  # type: ignore[arg-type]
+    activity.window_commits(conn, [1, 2], start, end)  # type: ignore[arg-type]
     assert any("COVERING INDEX commits_by_author_time" in p for p in conn.plans), conn.plans
     conn.plans.clear()
     activity.root_commit_counts(conn, [1, 2], start, end)  # type: ignore[arg-type]

@@ -8,9 +8,12 @@ as a few thousand rows rather than one Python object per commit or per changed f
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from .db import id_list
 from .delivery import COUNTED_PULL_REQUESTS
@@ -39,21 +42,6 @@ def author_commit_counts(
         "SELECT lower(c.author_email) AS author, count(*) AS commits FROM commits c WHERE"
         + WINDOW_COMMITS.format(ids=id_list(repo_ids))
         + " GROUP BY author ORDER BY commits DESC, author",
-        window_params(start, end),
-    ).fetchall()
-
-
-def window_author_commits(
-    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
-) -> list[tuple[int, str, int]]:
-    """(repo id, author email lower-cased, commits) of non-merge, non-bot commits authored
-    in the window: ``author_commit_counts`` per repository (read from the author-time index
-    alone)."""
-    if not repo_ids:
-        return []
-    return conn.execute(
-        "SELECT c.repo_id, lower(c.author_email), count(*) FROM commits c"
-        " WHERE" + WINDOW_COMMITS.format(ids=id_list(repo_ids)) + " GROUP BY 1, 2",
         window_params(start, end),
     ).fetchall()
 
@@ -138,27 +126,51 @@ _LOCAL_HOUR_OF_WEEK = (
 )
 
 
-def commit_local_hours(
-    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
-) -> list[tuple[int, int, int, int, int]]:
-    """(repo id, local weekday 0 = Monday, local hour, commits, most lines one of them
-    changed over all files) of non-merge, non-bot commits authored in the window, each hour
-    in its author's own UTC offset: at most 168 rows per repository.
+class WindowCommits(NamedTuple):
+    """One repository's counted commits of a window, folded three ways."""
 
-    The one pass over the window's commits (the author-time index carries the offset and
-    the line counts, migration 5) serves two risk factors: off-hours work, and whether any
-    commit can be oversized at all — lines over all files (``commits.additions +
-    deletions``) bound the lines outside excluded and binary files from above."""
+    #: (author email lower-cased, commits), by author
+    authors: list[tuple[str, int]]
+    #: (local weekday 0 = Monday, local hour, commits), in order
+    local_hours: list[tuple[int, int, int]]
+    #: most lines one commit changed over all its files
+    most_lines: int
+
+
+def window_commits(
+    conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, WindowCommits]:
+    """Repo id → its non-merge, non-bot commits authored in the window, per author (email
+    after mailmap, lower-cased as SQLite's ``lower`` does: ASCII only), per hour of the week
+    in the author's own UTC offset, and the most lines one of them changed over all files;
+    repositories without such commits are left out.
+
+    One pass over the author-time index (which carries the email, the offset and the line
+    counts, migrations 4 and 5) grouped by repository only, so SQLite follows the index
+    order and sorts nothing; each repository's authors and hours come back as JSON arrays
+    and are counted here — half the time of two grouped reads. The lines serve the
+    oversized-commit factor: lines over all files (``commits.additions + deletions``) bound
+    the lines outside excluded and binary files from above, so a repository none of whose
+    commits is that large needs no sizing."""
     if not repo_ids:
-        return []
-    return conn.execute(
-        "SELECT repo_id, how / 24, how % 24, count(*), max(lines)"
-        f" FROM (SELECT c.repo_id, ({_LOCAL_HOUR_OF_WEEK}) AS how,"
-        "   c.additions + c.deletions AS lines FROM commits c"
-        "   WHERE" + WINDOW_COMMITS.format(ids=id_list(repo_ids)) + ")"
-        " GROUP BY repo_id, how",
+        return {}
+    rows = conn.execute(
+        "SELECT c.repo_id, json_group_array(lower(c.author_email)),"
+        f" json_group_array({_LOCAL_HOUR_OF_WEEK}), max(c.additions + c.deletions)"
+        " FROM commits c WHERE" + WINDOW_COMMITS.format(ids=id_list(repo_ids))
+        + " GROUP BY c.repo_id",
         window_params(start, end),
-    ).fetchall()
+    )
+    return {
+        repo_id: WindowCommits(
+            authors=sorted(Counter(json.loads(authors)).items()),
+            local_hours=[
+                (how // 24, how % 24, n) for how, n in sorted(Counter(json.loads(hours)).items())
+            ],
+            most_lines=most_lines,
+        )
+        for repo_id, authors, hours, most_lines in rows
+    }
 
 
 def root_commit_counts(
