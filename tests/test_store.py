@@ -290,6 +290,25 @@ def test_per_file_reads_take_one_index_range_per_path(tmp_path: Path) -> None:
         assert sum("B-TREE FOR GROUP BY" in p for p in plans) == sorts, plans
 
 
+def test_pull_request_reads_use_their_partial_indexes(tmp_path: Path) -> None:
+    """Migration 6: review time's spans come from the covering merged-PR index alone, and
+    the reads only imported PRs can answer take the imported-PR index, not a scan of the
+    repository's Git estimates."""
+    from devintel_cli.store import activity
+
+    conn = Explaining(connect(tmp_path / "d.db"))
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    activity.merged_pull_request_spans(conn, [1, 2], start, end)  # type: ignore[arg-type]
+    assert any("COVERING INDEX merged_pull_requests" in p for p in conn.plans), conn.plans
+    for read in (
+        lambda: activity.pull_request_sizes(conn, [1, 2], start, end),  # type: ignore[arg-type]
+        lambda: activity.open_pull_requests(conn, [1, 2], end),  # type: ignore[arg-type]
+    ):
+        conn.plans.clear()
+        read()
+        assert any("INDEX imported_pull_requests" in p for p in conn.plans), conn.plans
+
+
 def test_a_background_read_runs_on_its_own_connection_and_raises_what_it_raised(
     isolated_state: Path,
 ) -> None:

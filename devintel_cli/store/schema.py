@@ -363,6 +363,10 @@ CREATE INDEX root_commits_by_author_time ON commits (repo_id, author_time) WHERE
 #: path) the index holds a change of, so a window is read as one index range per path — no sort
 #: of the window's changes by path (the grouping then follows the index order). The index's
 #: WHERE columns are also among its columns: SQLite reads it as covering only then.
+#: Pull requests: the merge-time index becomes partial and covering (review time's spans
+#: read no PR row; a range of merge times implies ``merged_at IS NOT NULL``, so only those
+#: reads can use it), and imported PRs, the only ones with sizes or an open state, get a
+#: partial index of their own instead of a scan of every Git-estimated PR.
 V6_FILE_CHANGE_READS = """
 ALTER TABLE commit_files ADD COLUMN author_time INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE commit_files ADD COLUMN author TEXT NOT NULL DEFAULT '';
@@ -381,6 +385,11 @@ INSERT INTO file_paths (repo_id, path) SELECT DISTINCT repo_id, path FROM commit
 CREATE INDEX counted_file_changes ON commit_files (
     repo_id, path, author_time, author, additions, deletions, is_counted, is_excluded, is_binary
 ) WHERE is_counted = 1 AND is_excluded = 0 AND is_binary = 0;
+DROP INDEX pull_requests_by_merge;
+CREATE INDEX merged_pull_requests ON pull_requests (repo_id, merged_at, opened_at, is_bot_author)
+    WHERE merged_at IS NOT NULL;
+CREATE INDEX imported_pull_requests ON pull_requests (repo_id, opened_at)
+    WHERE source = 'import';
 """
 
 MIGRATIONS: tuple[str, ...] = (
