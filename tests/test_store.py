@@ -271,15 +271,17 @@ def test_risk_reads_of_the_window_use_indexes_alone(tmp_path: Path) -> None:
 def test_per_file_reads_take_one_index_range_per_path(tmp_path: Path) -> None:
     """Migration 6: risk's per-file totals and the language read walk ``file_paths`` and
     read each path's window from the covering ``counted_file_changes`` index; with rows in
-    path order, grouping per path needs no temporary sort."""
+    path order, grouping per path needs no temporary sort (only the per-path sums are
+    grouped further)."""
     from devintel_cli.store import activity, languages
 
     conn = Explaining(connect(tmp_path / "d.db"))
     start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
-    # (read, how many temporary GROUP BY sorts: per tail, of the few hundred path sums; per
-    # (file, author) and then per file, of the few files asked for)
+    # (read, how many temporary GROUP BY sorts: none of the window's changes — per
+    # repository, of the per-path sums; per tail, of the per-path sums; per (file, author)
+    # and then per file, of the few files asked for)
     for read, sorts in (
-        (lambda c: activity.file_totals(c, [1, 2], start, end), 0),
+        (lambda c: activity.file_totals(c, [1, 2], start, end), 1),
         (lambda c: languages.lines_added_by_tail(c, [1, 2], start, end, tail_chars=12), 1),
         (lambda c: activity.file_main_authors(c, [(1, "a.py")], start, end), 2),
     ):
