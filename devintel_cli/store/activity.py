@@ -232,15 +232,22 @@ def merged_pull_request_spans(
     """(repo id, number, merged − opened in seconds, estimated from Git) of the pull
     requests review time counts (``delivery.COUNTED_PULL_REQUESTS``: merged in the window,
     not bot-authored, an import replacing the Git estimate of the same PR) — plain integers,
-    not a row object with two datetimes per PR."""
+    not a row object with two datetimes per PR, and one JSON array per repository rather
+    than a row per PR (as ``file_totals``); their order is not part of the result."""
     if not repo_ids:
         return []
     rows = conn.execute(
-        "SELECT repo_id, number, merged_at - opened_at, source = 'git'"
-        + COUNTED_PULL_REQUESTS.format(ids=id_list(repo_ids)),
+        "SELECT repo_id, json_group_array(json_array(number, merged_at - opened_at,"
+        " source = 'git'))"
+        + COUNTED_PULL_REQUESTS.format(ids=id_list(repo_ids))
+        + " GROUP BY repo_id",
         window_params(start, end),
-    ).fetchall()
-    return [(repo_id, number, seconds, bool(git)) for repo_id, number, seconds, git in rows]
+    )
+    return [
+        (repo_id, number, seconds, bool(git))
+        for repo_id, spans in rows
+        for number, seconds, git in json.loads(spans)
+    ]
 
 
 def pull_request_sizes(
