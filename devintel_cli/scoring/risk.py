@@ -992,7 +992,7 @@ def local_weekday_hour(epoch: int, offset_minutes: int) -> tuple[int, int]:
     plus the UTC offset, in whole days since Thursday 1970-01-01 and seconds into the day
     (what ``datetime.fromtimestamp(epoch, offset)`` gives, without building one). Git allows
     any offset; a nonsensical one (beyond ±24 h) is read as UTC. The store groups commits by
-    the same arithmetic in SQL (``store.activity.commit_local_hours``)."""
+    the same arithmetic in SQL (``store.activity.window_commits``)."""
     if not -1440 < offset_minutes < 1440:
         offset_minutes = 0
     days, seconds = divmod(epoch + 60 * offset_minutes, 86_400)
