@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from statistics import median
-from typing import Any
+from typing import Any, NamedTuple
 
 from devintel_cli.errors import UsageError
 from devintel_cli.metrics.catalog import CATALOG, Metric, Trend
@@ -236,11 +236,12 @@ class FileAuthorChanges:
     lines: int
 
 
-@dataclass(frozen=True, slots=True)
-class FileChanges:
+class FileChanges(NamedTuple):
     """One file's changes in the window, all authors together (eligible files only, as for
     ``FileAuthorChanges``). Per file rather than per (file, author): a window has one row
-    per file, where per author it has up to one per change, and the store folds them."""
+    per file, where per author it has up to one per change, and the store folds them. A
+    named tuple, not a dataclass: a large window has tens of thousands of files, and a
+    tuple is built in half the time of a frozen dataclass."""
 
     path: str
     changes: int
