@@ -69,18 +69,28 @@ def file_changes(
     totals = activity.file_totals(conn, repo_ids, start, end)
     wanted = [
         (repo_id, path)
-        for repo_id, path, changes, authors, _, _ in totals
+        for repo_id, files in totals.items()
+        for path, changes, authors, _, _ in files
         if authors > 1 and rules.may_be_concentrated(changes, authors, thresholds)
     ]
     owners = {
         (repo_id, path): (author, own)
         for repo_id, path, author, own in activity.file_main_authors(conn, wanted, start, end)
     }
-    files: defaultdict[int, list[rules.FileChanges]] = defaultdict(list)
-    for repo_id, path, changes, authors, lines, sole in totals:
-        main = (sole, changes) if sole is not None else owners.get((repo_id, path), (None, None))
-        files[repo_id].append(rules.FileChanges(path, changes, authors, lines, *main))
-    return files
+    return defaultdict(
+        list,
+        {
+            repo_id: [
+                rules.FileChanges(path, changes, authors, lines, sole, changes)
+                if sole is not None
+                else rules.FileChanges(
+                    path, changes, authors, lines, *owners.get((repo_id, path), (None, None))
+                )
+                for path, changes, authors, lines, sole in files
+            ]
+            for repo_id, files in totals.items()
+        },
+    )
 
 
 def scope_activity(
@@ -109,7 +119,7 @@ def scope_activity(
     limit = thresholds.max_commit_lines
     sized = [i for i, window in commits.items() if window.most_lines > limit]
     sizes = _by_repository(activity.commit_change_sizes(conn, sized, start, as_of, over=limit))
-    merged = _by_repository(activity.merged_pull_request_spans(conn, ids, start, as_of))
+    merged = activity.merged_pull_request_spans(conn, ids, start, as_of)
     pr_sizes = _by_repository(activity.pull_request_sizes(conn, ids, start, as_of))
     waiting = _by_repository(activity.open_pull_requests(conn, ids, as_of))
     # change failure rate and coverage as each repository's scorecard has them
@@ -133,7 +143,9 @@ def scope_activity(
                 commit_sizes=[rules.CommitSize(*row) for row in sizes[repo.id]],
                 non_root_commits=sum(n for *_, n in window.local_hours) - roots.get(repo.id, 0),
                 pull_request_sizes=[rules.PullRequestSize(*row) for row in pr_sizes[repo.id]],
-                merged_pull_requests=[rules.MergedPullRequest(*row) for row in merged[repo.id]],
+                merged_pull_requests=[
+                    rules.MergedPullRequest(*row) for row in merged.get(repo.id, ())
+                ],
                 open_pull_requests=[
                     rules.OpenPullRequest(number, title, from_epoch(opened))
                     for number, title, opened in waiting[repo.id]

@@ -166,8 +166,8 @@ def per_commit_rows(conn: sqlite3.Connection, repo_id: int):  # type: ignore[no-
 
 
 def test_file_totals_are_folded_per_file(conn) -> None:
-    rows = plain(activity.file_totals(conn, [API, WEB], START, AS_OF))
-    api = {row[1]: row[2:] for row in rows if row[0] == API}
+    totals = activity.file_totals(conn, [API, WEB], START, AS_OF)
+    api = {path: tuple(rest) for path, *rest in totals[API]}
     # (changes, authors, lines, the author when there is only one)
     assert api == {
         "README.md": (1, 1, 2, "alice@example.com"),
@@ -183,8 +183,9 @@ def test_file_totals_are_folded_per_file(conn) -> None:
         # logo.png (binary), package-lock.json and vendor/lib.js (excluded), gen.py (a bot)
         # and the merge are left out
     }
-    web = [row[1:] for row in rows if row[0] == WEB]
-    assert web == [("index.ts", 1, 1, 12, "erin@example.com")]
+    assert totals[WEB] == [("index.ts", 1, 1, 12, "erin@example.com")]
+    later = AS_OF + timedelta(days=365)  # nothing changed then: no entry, not an empty list
+    assert activity.file_totals(conn, [API, WEB], later, later + timedelta(days=1)) == {}
 
 
 def test_file_main_authors_of_the_files_asked_for(conn) -> None:
@@ -406,9 +407,10 @@ def test_merged_pull_requests_as_review_time_counts_them(conn) -> None:
             " is_bot_author) VALUES (?, ?, ?, ?, ?, ?)",
             (API, number, source, at(opened), at(merged), bot),
         )
-    rows = plain(activity.merged_pull_request_spans(conn, [API, WEB], START, AS_OF))
-    assert sorted(rows) == [(API, 1, 4 * 86_400, False), (API, 2, 2 * 3_600, True)]
-    merged = [MergedPullRequest(*row[1:]) for row in rows]
+    spans = activity.merged_pull_request_spans(conn, [API, WEB], START, AS_OF)
+    assert list(spans) == [API]  # WEB merged nothing: no entry
+    assert sorted(spans[API]) == [(1, 4 * 86_400, False), (2, 2 * 3_600, True)]
+    merged = [MergedPullRequest(*row) for row in spans[API]]
     # median of 96 h and 2 h over 2 PRs: fewer than 3 → no factor
     assert r.review_bottleneck("api", merged) == []
 

@@ -62,11 +62,12 @@ WINDOW_FILE_CHANGES = (
 
 def file_totals(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
-) -> list[tuple[int, str, int, int, int, str | None]]:
-    """(repo id, path, changes, distinct authors, lines touched, the author when there is
+) -> dict[int, list[tuple[str, int, int, int, str | None]]]:
+    """Repo id → (path, changes, distinct authors, lines touched, the author when there is
     only one) per non-excluded, non-binary file of non-merge, non-bot commits in the window
     — ``scoring.risk.FileChanges`` but for the main author of files with several
-    (``file_main_authors``; ``scoring.risk.file_changes`` is the definition).
+    (``file_main_authors``; ``scoring.risk.file_changes`` is the definition); repositories
+    without such changes are left out.
 
     One grouping per file: folding per (file, author) first costs a second sort of up to
     one row per change, needed only for the few files one author can dominate. Each
@@ -74,7 +75,7 @@ def file_totals(
     on a 1M-commit database 18k files, a quarter less time than as rows); their order is
     not part of the result."""
     if not repo_ids:
-        return []
+        return {}
     rows = conn.execute(
         "SELECT repo_id, json_group_array(json_array(path, changes, authors, lines, sole))"
         " FROM (SELECT p.repo_id, p.path, count(*) AS changes,"
@@ -84,7 +85,7 @@ def file_totals(
         + " GROUP BY p.repo_id, p.path) GROUP BY repo_id",
         window_params(start, end),
     )
-    return [(repo_id, *file) for repo_id, files in rows for file in json.loads(files)]
+    return {repo_id: [tuple(file) for file in json.loads(files)] for repo_id, files in rows}
 
 
 def file_main_authors(
@@ -228,14 +229,14 @@ def commit_change_sizes(
 
 def merged_pull_request_spans(
     conn: sqlite3.Connection, repo_ids: Sequence[int], start: datetime, end: datetime
-) -> list[tuple[int, int, int, bool]]:
-    """(repo id, number, merged − opened in seconds, estimated from Git) of the pull
+) -> dict[int, list[tuple[int, int, bool]]]:
+    """Repo id → (number, merged − opened in seconds, estimated from Git) of the pull
     requests review time counts (``delivery.COUNTED_PULL_REQUESTS``: merged in the window,
     not bot-authored, an import replacing the Git estimate of the same PR) — plain integers,
     not a row object with two datetimes per PR, and one JSON array per repository rather
     than a row per PR (as ``file_totals``); their order is not part of the result."""
     if not repo_ids:
-        return []
+        return {}
     rows = conn.execute(
         "SELECT repo_id, json_group_array(json_array(number, merged_at - opened_at,"
         " source = 'git'))"
@@ -243,11 +244,10 @@ def merged_pull_request_spans(
         + " GROUP BY repo_id",
         window_params(start, end),
     )
-    return [
-        (repo_id, number, seconds, bool(git))
+    return {
+        repo_id: [(number, seconds, bool(git)) for number, seconds, git in json.loads(spans)]
         for repo_id, spans in rows
-        for number, seconds, git in json.loads(spans)
-    ]
+    }
 
 
 def pull_request_sizes(
