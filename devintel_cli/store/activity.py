@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from .db import id_list
 from .delivery import COUNTED_PULL_REQUESTS
+from .history import COUNTED_CHANGE
 
 
 def window_params(start: datetime, end: datetime) -> tuple[int, int]:
@@ -54,8 +55,7 @@ def author_commit_counts(
 #: ``window_params``
 WINDOW_FILE_CHANGES = (
     " FROM {paths} p CROSS JOIN commit_files f ON f.repo_id = p.repo_id AND f.path = p.path"
-    " AND f.is_counted = 1 AND f.is_excluded = 0 AND f.is_binary = 0"
-    " AND f.author_time >= ? AND f.author_time < ?"
+    f" AND {COUNTED_CHANGE} AND f.author_time >= ? AND f.author_time < ?"
     " WHERE p.repo_id IN {ids}"
 )
 
