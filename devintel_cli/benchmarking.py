@@ -16,7 +16,8 @@ from .metrics.catalog import CATALOG, Metric
 from .metrics.series import compute_values
 from .metrics.values import MetricValue, round1
 from .reporting import Scope, load_inputs, resolve_scope
-from .scorecards import HOW_TO_ADD, team_activity
+from .scorecards import HOW_TO_ADD
+from .store.activity import author_commit_counts
 from .workspace import Context
 
 if TYPE_CHECKING:
@@ -52,19 +53,27 @@ def _primary_language(
     return language
 
 
-def _scope_language_in_background(
+def _cohort_in_background(
     ctx: Context, scope: Scope, *, as_of: datetime, window_days: int
-) -> Future[str | None]:
-    """The scope's primary language over [as_of − window, as_of) — the language with the
-    most lines added, by file extension (``scoring/languages.py``, the definition the
-    shipped reference's language cohorts were built with); None when no counted file added
-    a line — read in a thread (``Context.read_in_background``): the read is one join of the
-    window's commits with their files — about 0.2 s over 90 days of a 1M-commit
-    workspace — so it overlaps the metric reads instead of adding to them."""
+) -> Future[tuple[int, str | None]]:
+    """What places the scope in a reference cohort, over [as_of − window, as_of): its
+    active contributors (authors of counted commits, as ``scorecards.team_activity``
+    counts them) and its primary language — the language with the most lines added, by
+    file extension (``scoring/languages.py``, the definition the shipped reference's
+    language cohorts were built with; None when no counted file added a line). Read in a
+    thread (``Context.read_in_background``), one after the other, while the metric reads
+    run: about 0.1 s each over 90 days of a 1M-commit workspace, which would otherwise add
+    to them."""
     repo_ids = list(scope.repo_ids)
-    return ctx.read_in_background(
-        lambda conn: _primary_language(conn, repo_ids, as_of=as_of, window_days=window_days)
-    )
+    start = as_of - timedelta(days=window_days)
+
+    def read(conn: sqlite3.Connection) -> tuple[int, str | None]:
+        contributors = len(author_commit_counts(conn, repo_ids, start, as_of))
+        return contributors, _primary_language(
+            conn, repo_ids, as_of=as_of, window_days=window_days
+        )
+
+    return ctx.read_in_background(read)
 
 
 def peer_scopes(ctx: Context, scope: Scope) -> tuple[PeerScope, list[Scope]] | None:
@@ -155,12 +164,9 @@ def benchmarks_report(  # type: ignore[no-untyped-def]
     if reference_file is not None:
         reference = reference.overlay(load_reference_file(reference_file))
     profile = get_profile(profile_name or DEFAULT_PROFILE)
-    reading_language = _scope_language_in_background(
-        ctx, scope, as_of=as_of, window_days=window_days
-    )
+    reading_cohort = _cohort_in_background(ctx, scope, as_of=as_of, window_days=window_days)
     measured = window_values(ctx, scope, as_of=as_of, window_days=window_days)
-    contributors, _ = team_activity(ctx, scope, as_of=as_of, window_days=window_days)
-    language = reading_language.result()
+    contributors, language = reading_cohort.result()
     rows, unavailable = [], []
     for metric, current in measured.items():
         value = round1(current.value)
