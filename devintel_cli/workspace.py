@@ -15,7 +15,7 @@ from . import paths
 from .config import IngestSettings, load_settings
 from .errors import ConflictError, NotFoundError, UsageError
 from .store import workspaces as ws_store
-from .store.db import connect, write_transaction
+from .store.db import UpgradeNotice, connect, write_transaction
 from .store.ids import next_id
 from .store.records import IntegrationRow, ServiceLineRow, WorkspaceRow
 from .timeutil import iso_z, utc_now
@@ -64,11 +64,17 @@ class Context:
             pool.shutdown(wait=False)  # the thread ends with its one task
 
 
-def open_context(workspace: str | None = None, state_dir: Path | None = None) -> Context:
+def open_context(
+    workspace: str | None = None,
+    state_dir: Path | None = None,
+    *,
+    on_upgrade: UpgradeNotice | None = None,
+) -> Context:
     """Open the state directory and select a workspace: ``--workspace`` >
-    ``DEVINTEL_WORKSPACE`` > the default one, created on first use."""
+    ``DEVINTEL_WORKSPACE`` > the default one, created on first use. ``on_upgrade``: see
+    ``store.db.connect``."""
     root = state_dir or paths.state_dir()
-    conn = connect(paths.database_path(root))
+    conn = connect(paths.database_path(root), on_upgrade=on_upgrade)
     try:
         selector = workspace or os.environ.get("DEVINTEL_WORKSPACE") or None
         row = ensure_default_workspace(conn) if selector is None else None

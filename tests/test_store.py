@@ -41,6 +41,25 @@ def test_newer_schema_through_the_cli_exits_2_without_traceback(cli, isolated_st
     assert result.stdout == ""
 
 
+def test_upgrading_an_existing_database_says_so_once_and_a_new_one_silently(
+    cli, isolated_state
+) -> None:
+    """The first command of a newer devintel on an older database announces the upgrade on
+    stderr (migration 6 takes seconds on a large history); later commands and a database
+    created from nothing say nothing."""
+    old = database_at_version(isolated_state / "devintel.db", 5)
+    old.execute("COMMIT")
+    old.close()
+    first = cli("lines", "list")
+    assert first.stderr == (
+        f"devintel: upgrading the database from schema 5 to {latest_version()} (once; on a"
+        " large history this can take a minute)\n"
+    )
+    assert cli("lines", "list").stderr == ""
+    (isolated_state / "devintel.db").unlink()
+    assert cli("lines", "list").stderr == ""  # created anew: nothing to upgrade
+
+
 def test_ids_are_prefix_year_counter_and_never_reused(tmp_path: Path) -> None:
     conn = connect(tmp_path / "d.db")
     at_2026 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -105,55 +124,63 @@ def test_two_connections_write_without_lock_errors(tmp_path: Path) -> None:
     assert a.execute("SELECT value FROM counters WHERE prefix = 'X'").fetchone()[0] == 2
 
 
+def database_at_version(path: Path, version: int) -> sqlite3.Connection:
+    """A database as devintel wrote it at schema ``version``: the first migrations only,
+    applied inside an open write transaction (the caller adds rows, then commits)."""
+    conn = connect(path, migrate=False)
+    conn.execute("BEGIN IMMEDIATE")
+    for script in MIGRATIONS[:version]:
+        for statement in script.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
+
+
 def test_migration_4_copies_read_facts_and_widens_the_author_time_index(
     tmp_path: Path,
 ) -> None:
     """A database from before migration 4 keeps its task mentions, now carrying the
     commit's committer time and bot flag (what task throughput reads)."""
     path = tmp_path / "v3.db"
-    conn = connect(path, migrate=False)
-    with write_transaction(conn):
-        for script in MIGRATIONS[:3]:
-            for statement in script.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-        conn.execute("PRAGMA user_version = 3")
+    conn = database_at_version(path, 3)
+    conn.execute(
+        "INSERT INTO workspaces VALUES ('WS-26-000001', 'default', 1, '2026-01-01T00:00:00Z')"
+    )
+    conn.execute(
+        "INSERT INTO integrations VALUES ('INT-26-000001', 'WS-26-000001', 'local', 'local',"
+        " NULL, NULL, '2026-01-01T00:00:00Z')"
+    )
+    conn.execute(
+        "INSERT INTO repositories (id, workspace_id, integration_id, name, url, mirror_path,"
+        " default_branch, sync_state, created_at) VALUES (1, 'WS-26-000001',"
+        " 'INT-26-000001', 'r', '/r', '/m', 'main', 'ok', '2026-01-01T00:00:00Z')"
+    )
+    for sha, committed, bot in (("a" * 40, 1_700_000_000, 0), ("b" * 40, 1_700_000_500, 1)):
         conn.execute(
-            "INSERT INTO workspaces VALUES ('WS-26-000001', 'default', 1, '2026-01-01T00:00:00Z')"
+            "INSERT INTO commits VALUES (1, ?, '', 'n', 'e', 1, 0, 'n', 'e', ?, 0, 's',"
+            " 0, ?, 1, 0, 1, NULL, NULL, 0, 1, 1)",
+            (sha, committed, bot),
         )
-        conn.execute(
-            "INSERT INTO integrations VALUES ('INT-26-000001', 'WS-26-000001', 'local', 'local',"
-            " NULL, NULL, '2026-01-01T00:00:00Z')"
-        )
-        conn.execute(
-            "INSERT INTO repositories (id, workspace_id, integration_id, name, url, mirror_path,"
-            " default_branch, sync_state, created_at) VALUES (1, 'WS-26-000001',"
-            " 'INT-26-000001', 'r', '/r', '/m', 'main', 'ok', '2026-01-01T00:00:00Z')"
-        )
-        for sha, committed, bot in (("a" * 40, 1_700_000_000, 0), ("b" * 40, 1_700_000_500, 1)):
-            conn.execute(
-                "INSERT INTO commits VALUES (1, ?, '', 'n', 'e', 1, 0, 'n', 'e', ?, 0, 's',"
-                " 0, ?, 1, 0, 1, NULL, NULL, 0, 1, 1)",
-                (sha, committed, bot),
-            )
-            conn.execute("INSERT INTO commit_tasks VALUES (1, ?, 'PAY-1', 1)", (sha,))
-        # a deployment at 1_700_003_600 shipping both (a merge, "c", is not counted)
-        conn.execute(
-            "INSERT INTO commits VALUES (1, ?, '', 'n', 'e', 1700000100, 0, 'n', 'e',"
-            " 1700000900, 0, 's', 1, 0, 0, 0, 0, NULL, NULL, 0, 0, 0)",
-            ("c" * 40,),
-        )
-        conn.execute(
-            "INSERT INTO deployments (id, repo_id, source, source_key, sha, environment,"
-            " deployed_at, name, recorded_status) VALUES (7, 1, 'tag', 'v1', ?, 'production',"
-            " 1700003600, 'v1', 'success')",
-            ("b" * 40,),
-        )
-        conn.execute("INSERT INTO deployment_outcomes VALUES (7, 1, 'success', 0, 0, NULL, '[]')")
-        conn.executemany(
-            "INSERT INTO deployment_commits VALUES (7, 1, ?, ?, ?, 0)",
-            [("a" * 40, 1_699_996_400, 0), ("b" * 40, 1_700_000_000, 0), ("c" * 40, 1, 1)],
-        )
+        conn.execute("INSERT INTO commit_tasks VALUES (1, ?, 'PAY-1', 1)", (sha,))
+    # a deployment at 1_700_003_600 shipping both (a merge, "c", is not counted)
+    conn.execute(
+        "INSERT INTO commits VALUES (1, ?, '', 'n', 'e', 1700000100, 0, 'n', 'e',"
+        " 1700000900, 0, 's', 1, 0, 0, 0, 0, NULL, NULL, 0, 0, 0)",
+        ("c" * 40,),
+    )
+    conn.execute(
+        "INSERT INTO deployments (id, repo_id, source, source_key, sha, environment,"
+        " deployed_at, name, recorded_status) VALUES (7, 1, 'tag', 'v1', ?, 'production',"
+        " 1700003600, 'v1', 'success')",
+        ("b" * 40,),
+    )
+    conn.execute("INSERT INTO deployment_outcomes VALUES (7, 1, 'success', 0, 0, NULL, '[]')")
+    conn.executemany(
+        "INSERT INTO deployment_commits VALUES (7, 1, ?, ?, ?, 0)",
+        [("a" * 40, 1_699_996_400, 0), ("b" * 40, 1_700_000_000, 0), ("c" * 40, 1, 1)],
+    )
+    conn.execute("COMMIT")
     conn.close()
     migrated = connect(path)
     assert migrated.execute("PRAGMA user_version").fetchone()[0] == latest_version()
@@ -206,15 +233,12 @@ def test_migration_6_gives_file_changes_the_facts_an_insert_now_copies(tmp_path:
         " default_branch, sync_state, created_at) VALUES (1, 'WS-26-000001',"
         " 'INT-26-000001', 'r', '/r', '/m', 'main', 'ok', '2026-01-01T00:00:00Z')"
     )
-    old = connect(tmp_path / "v5.db", migrate=False)
-    with write_transaction(old):
-        for script in (*MIGRATIONS[:5], repository):
-            for statement in script.split(";"):
-                if statement.strip():
-                    old.execute(statement)
-        old.execute("PRAGMA user_version = 5")
-        old.executemany(f"INSERT INTO commits VALUES ({', '.join('?' * 22)})", commits)
-        old.executemany(f"INSERT INTO commit_files VALUES ({', '.join('?' * 9)})", files)
+    old = database_at_version(tmp_path / "v5.db", 5)
+    for statement in repository.split(";"):
+        old.execute(statement)
+    old.executemany(f"INSERT INTO commits VALUES ({', '.join('?' * 22)})", commits)
+    old.executemany(f"INSERT INTO commit_files VALUES ({', '.join('?' * 9)})", files)
+    old.execute("COMMIT")
     old.close()
     new = connect(tmp_path / "v6.db")
     with write_transaction(new):

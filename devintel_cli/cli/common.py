@@ -55,7 +55,7 @@ def output_format(fmt: str, as_json: bool) -> Format:
 def workspace_context(workspace: str | None) -> Iterator[Context]:
     from ..workspace import open_context
 
-    ctx = open_context(workspace)
+    ctx = open_context(workspace, on_upgrade=_upgrade_notice)
     try:
         yield ctx
     finally:
@@ -87,6 +87,16 @@ def emit_items(
 
 def warn(message: str) -> None:
     sys.stderr.write(f"devintel: warning: {message}\n")
+
+
+def _upgrade_notice(old: int, new: int) -> None:
+    """Before the first command of a new devintel migrates an existing database: a large
+    history can take seconds (docs/schema.md), which should not pass for a hang."""
+    sys.stderr.write(
+        f"devintel: upgrading the database from schema {old} to {new} (once; on a large"
+        " history this can take a minute)\n"
+    )
+    sys.stderr.flush()
 
 
 def info(message: str) -> None:
