@@ -3,7 +3,11 @@ the inputs of health's team patterns and of the risk factors.
 
 Risk's reads take the scope's repositories at once and lead with the repository id; each
 folds its rows in SQL (GROUP BY) so that a window of a million-commit database comes back
-as a few thousand rows rather than one Python object per commit or per changed file.
+as a few thousand rows rather than one Python object per commit or per changed file. Where
+a grouping would make SQLite sort the window's rows (per author, per local hour), the read
+groups by repository only, in index order, and returns JSON arrays counted here; the larger
+results come as one JSON array per repository rather than a row per file or pull request
+(a reader thread needs the GIL for every row it returns).
 """
 
 from __future__ import annotations
