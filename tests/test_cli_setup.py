@@ -106,3 +106,11 @@ def test_cli_as_a_subprocess_writes_errors_to_stderr(isolated_state) -> None:
         check=True,
     )
     assert json.loads(ok.stdout) == {"data": []}
+
+
+def test_list_tables_show_brackets_in_names_as_they_are(cli, isolated_state) -> None:
+    """A table cell is data, not rich markup: a line called ``[core]/[/]`` is listed as
+    it is (markup would drop "[core]" and stop at the stray closing tag "[/]")."""
+    cli("lines", "create", "[core]/[/]")
+    table = cli("lines", "list").stdout
+    assert "[core]/[/]" in table

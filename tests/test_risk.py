@@ -822,3 +822,21 @@ def test_the_table_shows_the_most_severe_factors_and_says_how_many_more(factors:
         assert "more factor" not in table
     # the other formats list every factor
     assert risk_markdown(_report_with(factors)).count("| off_hours_work |") == factors
+
+
+def test_the_table_shows_brackets_in_paths_and_titles_as_they_are() -> None:
+    """Table cells are data, not rich markup: Next.js's ``pages/[id].tsx`` keeps its
+    ``[id]``, and a ``[/]`` (a closing tag to rich) neither vanishes nor stops the command."""
+    report = _report_with(2)
+    odd = [
+        f.model_copy(update={"title": title, "repository": where})
+        for f, title, where in zip(
+            report.factors,
+            ["Hotspot pages/[id].tsx: 12 changes by 4 authors", "a/[/]b.py and [bold]c[/bold]"],
+            ["web[app]", "[red]api"],
+            strict=True,
+        )
+    ]
+    table = risk_table(report.model_copy(update={"factors": odd}), color=False)
+    for text in ("pages/[id].tsx", "a/[/]b.py and [bold]c[/bold]", "web[app]", "[red]api"):
+        assert text in table

@@ -114,7 +114,7 @@ def progress_reporter(label: str) -> Iterator:
 
     console = Console(file=sys.stderr)
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a repository name is data
         BarColumn(),
         MofNCompleteColumn(),
         console=console,

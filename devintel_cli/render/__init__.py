@@ -111,6 +111,7 @@ def to_table(
     width: int | None = None,
 ) -> str:
     from rich.table import Table
+    from rich.text import Text
 
     header, rows = _rows(items, columns)
     if not rows:
@@ -119,7 +120,9 @@ def to_table(
     for name in header:
         table.add_column(name.replace("_", " "))
     for row in rows:
-        table.add_row(*(_cell(v) for v in row))
+        # cells as Text: a str is read as rich markup, and names, tags and paths are data
+        # ("[core]" would vanish, "[/]" would stop the command)
+        table.add_row(*(Text(_cell(v)) for v in row))
     buffer = io.StringIO()
     string_console(buffer, color=color, width=width).print(table)
     return buffer.getvalue()

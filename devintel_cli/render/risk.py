@@ -53,7 +53,12 @@ def risk_table(report: RiskOut, *, color: bool) -> str:
         table.add_column(name)
     shown = report.factors[:TABLE_FACTORS]
     for f in shown:
-        table.add_row(Text(f.severity, style=COLOURS[f.severity]), f.category, _where(f), f.title)
+        # Text, not str: a str cell is rich markup, and paths and titles are data — Next.js's
+        # pages/[id].tsx would lose "[id]", a "[/]" would stop the command
+        table.add_row(
+            Text(f.severity, style=COLOURS[f.severity]), Text(f.category), Text(_where(f)),
+            Text(f.title),
+        )
     console.print(table)
     hidden = len(report.factors) - len(shown)
     if hidden:
