@@ -255,6 +255,16 @@ def test_migration_6_gives_file_changes_the_facts_an_insert_now_copies(tmp_path:
         "SELECT * FROM file_paths ORDER BY path",
     ):
         assert rows(migrated, sql) == rows(new, sql)
+    migrated.close()
+    # a file change without its commit (the foreign key forbids it; a database written with
+    # it off could hold one) does not stop the migration: it stays uncounted
+    orphaned = database_at_version(tmp_path / "orphan.db", 5)
+    orphaned.execute("COMMIT")
+    orphaned.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or it is ignored
+    orphaned.execute(f"INSERT INTO commit_files VALUES ({', '.join('?' * 9)})", files[0])
+    orphaned.close()
+    assert rows(connect(tmp_path / "orphan.db"), "SELECT author_time, author, is_counted FROM"
+                " commit_files") == [(0, "", 0)]  # fmt: skip
     assert rows(new, "SELECT path FROM file_paths") == [("src/app.py",)]
     assert rows(new, "SELECT author, is_counted FROM commit_files WHERE seq = 0 ORDER BY sha") == [
         ("ann@x.org", 1),

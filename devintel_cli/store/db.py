@@ -41,7 +41,7 @@ def connect(
     A database written by a newer devintel (``user_version`` beyond what this one knows)
     is refused: an older tool must not write rows a newer schema would misread.
     ``on_upgrade`` hears of an upgrade of an existing database before it starts (one that
-    rewrites a large table takes seconds: migration 6, 12 s at 1M commits); creating a new
+    rewrites a large table takes seconds: migration 6, 12–14 s at 1M commits); creating a new
     one is not an upgrade.
     """
     path.parent.mkdir(parents=True, exist_ok=True)

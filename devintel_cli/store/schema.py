@@ -362,7 +362,10 @@ CREATE INDEX root_commits_by_author_time ON commits (repo_id, author_time) WHERE
 #: ``commit_tasks`` carries its commit's facts. ``file_paths`` lists every (repository,
 #: path) the index holds a change of, so a window is read as one index range per path — no sort
 #: of the window's changes by path (the grouping then follows the index order). The index's
-#: WHERE columns are also among its columns: SQLite reads it as covering only then.
+#: WHERE columns are also among its columns: SQLite reads it as covering only then. The
+#: copy aggregates over the (one) commit so that a change without its commit — which the
+#: foreign key forbids, but a database written with it off could hold — stays uncounted
+#: instead of failing the migration on NOT NULL and leaving the database unopenable.
 #: Pull requests: the merge-time index becomes partial and covering (review time's spans
 #: read no PR row; a range of merge times implies ``merged_at IS NOT NULL``, so only those
 #: reads can use it), and imported PRs, the only ones with sizes or an open state, get a
@@ -372,7 +375,8 @@ ALTER TABLE commit_files ADD COLUMN author_time INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE commit_files ADD COLUMN author TEXT NOT NULL DEFAULT '';
 ALTER TABLE commit_files ADD COLUMN is_counted INTEGER NOT NULL DEFAULT 0;
 UPDATE commit_files SET (author_time, author, is_counted) = (
-    SELECT c.author_time, lower(c.author_email), c.is_merge = 0 AND c.is_bot = 0
+    SELECT coalesce(max(c.author_time), 0), coalesce(max(lower(c.author_email)), ''),
+        coalesce(max(c.is_merge = 0 AND c.is_bot = 0), 0)
     FROM commits c WHERE c.repo_id = commit_files.repo_id AND c.sha = commit_files.sha
 );
 CREATE TABLE file_paths (
