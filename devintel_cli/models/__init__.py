@@ -1,8 +1,9 @@
 """Pydantic models: every JSON shape devintel prints or serves, defined once — one module
 per part of the product, so that a command builds only its own models: pydantic takes
-about a millisecond a class, and importing all 43 took 61–84 ms where the risk command's
-own (with the shared base) take 37–46 ms. ``from devintel_cli.models import RiskOut``
-still works: the name is looked up here and imports only the module that defines it."""
+about a millisecond a class, and importing the 43 of the former single module took 61–84
+ms where the risk command's own (with the shared base) take 37–46 ms.
+``from devintel_cli.models import RiskOut`` still works: the name is looked up here and
+imports only the module that defines it."""
 
 from __future__ import annotations
 
