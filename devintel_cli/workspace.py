@@ -43,9 +43,11 @@ class Context:
     def read_in_background(self, read: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Run ``read`` on a connection of its own in a thread, so that one large read
         overlaps the reads made meanwhile on ``conn``: SQLite runs a statement outside the
-        GIL, so on two cores the two proceed together (§13 read budget). ``result()`` waits
-        for it and raises what it raised. For reads only: the thread's connection does not
-        migrate and commits nothing."""
+        GIL, so the two proceed together as far as the GIL (needed for each returned row)
+        and the cores allow — on a 2-vCPU VM, risk and benchmarks took 1.28x and 1.15x as
+        long with the read inline (benchmarks/README.md; §13 read budget). ``result()``
+        waits for it and raises what it raised. For reads only: the thread's connection
+        does not migrate and commits nothing."""
         from concurrent.futures import ThreadPoolExecutor
 
         path = paths.database_path(self.state_dir)

@@ -277,12 +277,16 @@ def builtin_window_days(window_days: int | None) -> int:
     return min(BUILTIN_REFERENCE_FILES, key=lambda days: abs(math.log(window_days / days)))
 
 
-@functools.cache
 def builtin_reference(window_days: int | None = None) -> ReferenceSet:
     """The reference data shipped with the package (``devintel_cli/scoring/data/``) for the
     shipped window closest to ``window_days`` (``builtin_window_days``), read and validated
-    on first use. A broken file is a packaging bug: it raises."""
-    name = BUILTIN_REFERENCE_FILES[builtin_window_days(window_days)]
+    on first use of its file. A broken file is a packaging bug: it raises."""
+    return _shipped_reference(BUILTIN_REFERENCE_FILES[builtin_window_days(window_days)])
+
+
+@functools.cache
+def _shipped_reference(name: str) -> ReferenceSet:
+    """One shipped file, read once (whichever window lengths map to it)."""
     resource = files("devintel_cli.scoring") / "data" / name
     document = json.loads(resource.read_text(encoding="utf-8"))
     return parse_reference(document, origin=f"devintel_cli/scoring/data/{name}")
