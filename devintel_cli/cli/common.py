@@ -159,6 +159,22 @@ def parse_moment(text: str | None, flag: str):  # type: ignore[no-untyped-def]
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def parse_date(text: str | None, flag: str):  # type: ignore[no-untyped-def]
+    """A calendar date (``2026-01-05``); None stays None."""
+    from datetime import date
+
+    from ..errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:  # fromisoformat also takes 20260105 and 2026-W02-1
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise UsageError(f"{flag}: not a date: {text!r} (use YYYY-MM-DD)")
+
+
 def parse_instant(text: str | None, flag: str):  # type: ignore[no-untyped-def]
     """Like :func:`parse_moment`, but a date means its midnight (UTC): an instant."""
     from datetime import UTC, date, datetime

@@ -1,12 +1,18 @@
 """``devintel lines create/list/show/delete``: service lines (a product or team's repos)."""
 
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from .common import FormatOption, JsonOption, WorkspaceOption, emit_items, output_format
+from .common import (
+    FormatOption,
+    JsonOption,
+    WorkspaceOption,
+    emit_items,
+    output_format,
+    parse_date,
+)
 
 app = typer.Typer(help="Service lines: named groups of repositories.", no_args_is_help=True)
 
@@ -28,8 +34,8 @@ def create(
     name: Annotated[str, typer.Argument(help="Name of the line, e.g. payments.")],
     sprint_days: Annotated[int, typer.Option(help="Sprint length in days.")] = 14,
     sprint_anchor: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="A date a sprint starts on (default: today)."),
+        str | None,
+        typer.Option(help="A date a sprint starts on, YYYY-MM-DD (default: today)."),
     ] = None,
     task_target: Annotated[int, typer.Option(help="Tasks per sprint counted as green.")] = 10,
     fmt: FormatOption = "table",
@@ -46,7 +52,7 @@ def create(
             ctx,
             name,
             sprint_days=sprint_days,
-            sprint_anchor=sprint_anchor.date() if sprint_anchor else None,
+            sprint_anchor=parse_date(sprint_anchor, "--sprint-anchor"),
             task_target=task_target,
         )
         item = _line_out(ctx, row)
