@@ -127,3 +127,33 @@ def test_benchmarks_bad_reference_file_is_exit_2(ingested, tmp_path) -> None:
     bad.write_text('{"distributions": [{"metric": "cycle_time", "quantiles": {"p50": "fast"}}]}')
     result = ingested("benchmarks", "--reference", bad, code=2)
     assert "bad.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_read_commands_pause_the_cyclic_gc_and_restore_it(cli, monkeypatch) -> None:
+    """``read_command``: the collector is off while a report is built and back on after,
+    also when the command fails (exit 1 on --fail-under, exit 2 on a bad window)."""
+    import gc
+
+    import devintel_cli.scorecards as scorecards
+
+    seen: list[bool] = []
+    build = scorecards.scorecard_report
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(scorecards, "scorecard_report", spy)
+    assert gc.isenabled()
+    cli.json("scorecard")
+    cli("scorecard", "--fail-under", "1", code=1)
+    assert seen == [False, False]
+    assert gc.isenabled()
+    cli("scorecard", "--window", "0d", code=2)
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        cli.json("scorecard")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

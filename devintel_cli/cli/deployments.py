@@ -14,6 +14,7 @@ from .common import (
     WorkspaceOption,
     emit_items,
     output_format,
+    read_command,
 )
 
 app = typer.Typer(
@@ -68,6 +69,7 @@ def record(
 
 
 @app.command("list")
+@read_command
 def list_(
     repo: RepoOption = None,
     line: LineOption = None,

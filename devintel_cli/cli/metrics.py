@@ -15,6 +15,7 @@ from .common import (
     WorkspaceOption,
     emit,
     output_format,
+    read_command,
 )
 
 METRIC_NAMES = (
@@ -25,7 +26,7 @@ METRIC_NAMES = (
 
 
 def register(app: typer.Typer) -> None:
-    app.command("metrics")(metrics)
+    app.command("metrics")(read_command(metrics))
 
 
 def metrics(

@@ -14,6 +14,7 @@ from .common import (
     WorkspaceOption,
     emit,
     output_format,
+    read_command,
 )
 
 WindowOption = Annotated[
@@ -22,10 +23,10 @@ WindowOption = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    app.command("scorecard")(scorecard)
-    app.command("health")(health)
-    app.command("benchmarks")(benchmarks)
-    app.command("risk")(risk)
+    app.command("scorecard")(read_command(scorecard))
+    app.command("health")(read_command(health))
+    app.command("benchmarks")(read_command(benchmarks))
+    app.command("risk")(read_command(risk))
 
 
 def window_days(text: str) -> int:

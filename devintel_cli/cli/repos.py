@@ -11,6 +11,7 @@ from .common import (
     WorkspaceOption,
     emit_items,
     output_format,
+    read_command,
 )
 
 app = typer.Typer(help="Repositories: mirror, sync and list them.", no_args_is_help=True)
@@ -86,6 +87,7 @@ def add(
 
 
 @app.command("list")
+@read_command
 def list_(
     line: LineOption = None,
     fmt: FormatOption = "table",
