@@ -9,6 +9,7 @@ are worked out by hand beside them."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -430,9 +431,18 @@ def test_scope_activity_splits_the_reads_by_repository() -> None:
                 (repo_id, ctx.workspace.id, name, f"/src/{name}", f"/m/{name}.git"),
             )
         write_history(ctx.conn)
-        api, web = loading.scope_activity(ctx, resolve_scope(ctx), as_of=AS_OF, window_days=90)
+        called: list[threading.Thread] = []
+        api, web = loading.scope_activity(
+            ctx,
+            resolve_scope(ctx),
+            as_of=AS_OF,
+            window_days=90,
+            while_reading=lambda: called.append(threading.current_thread()),
+        )
     finally:
         ctx.close()
+    # the caller's row-free work runs once, here, while the per-file read has its thread
+    assert called == [threading.main_thread()]
     assert (api.repository, web.repository) == ("api", "web")
     assert sorted(api.author_commits) == [
         ("alice@example.com", 3),

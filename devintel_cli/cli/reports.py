@@ -226,7 +226,6 @@ def risk(
 ) -> None:
     """Risk factors with severity and evidence, the risk score and level (§10)."""
     from ..errors import CheckFailed
-    from ..render.risk import risk_csv, risk_markdown, risk_table
     from ..risk import risk_report
 
     out = output_format(fmt, as_json)
@@ -234,6 +233,9 @@ def risk(
     report = _build_report(
         risk_report, workspace=workspace, line=line, repo=repo, window=window, as_of=as_of
     )
+    # imported once the report is built: risk_report imports pydantic while it reads
+    from ..render.risk import risk_csv, risk_markdown, risk_table
+
     _emit_report(report, out, markdown=risk_markdown, csv=risk_csv, table=risk_table)
     if fail_above is not None and report.risk_score > fail_above:
         raise CheckFailed(f"risk score {report.risk_score} is above --fail-above {fail_above}")

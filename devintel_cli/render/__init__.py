@@ -11,9 +11,10 @@ import io
 import json
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # at run time _plain imports it: `risk` imports pydantic while it reads
+    from pydantic import BaseModel
 
 
 class Format(StrEnum):
@@ -29,6 +30,8 @@ def to_json(data: Any) -> str:
 
 
 def _plain(data: Any) -> Any:
+    from pydantic import BaseModel
+
     if isinstance(data, BaseModel):
         return data.model_dump(mode="json")
     if isinstance(data, list | tuple):
