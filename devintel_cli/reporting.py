@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from .errors import UsageError
 from .metrics import rows as mrows
@@ -31,8 +31,7 @@ DEFAULT_SERIES_DAYS = 84
 Moment = datetime | date
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
     workspace_id: str
     line: ServiceLineRow | None
     repository: RepositoryRow | None

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from . import paths
 from .config import read_config
@@ -47,16 +47,14 @@ HOW_TO_ADD = {
 }
 
 
-@dataclass(frozen=True)
-class MetricWindow:
+class MetricWindow(NamedTuple):
     metric: Metric
     current: MetricValue
     previous: MetricValue
     weekly: tuple[float | None, ...]
 
 
-@dataclass(frozen=True)
-class ScorecardResult:
+class ScorecardResult(NamedTuple):
     window_days: int
     signals: list[Signal]
     missing: list[tuple[Metric, str]]
@@ -69,8 +67,7 @@ def load_bands(ctx: Context) -> Bands:
     return Bands.from_mapping(data["bands"]) if "bands" in data else DEFAULT_BANDS
 
 
-@dataclass(frozen=True)
-class _WindowBuckets:
+class _WindowBuckets(NamedTuple):
     """The buckets a scorecard computes: the window before and the window (contiguous, so
     one pass computes both), and the weeks of the last two windows."""
 

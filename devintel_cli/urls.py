@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import UsageError
@@ -20,8 +20,7 @@ DEFAULT_HOST = "github.com"
 LOCAL_HOST = "local"
 
 
-@dataclass(frozen=True)
-class RepoSpec:
+class RepoSpec(NamedTuple):
     """Where a repository comes from, resolved from what the user typed."""
 
     host: str  # "github.com", "gitlab.example.org", or "local"

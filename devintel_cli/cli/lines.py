@@ -25,7 +25,7 @@ def _line_out(ctx, row):  # type: ignore[no-untyped-def]
 
     names = [r.name for r in list_repositories(ctx.conn, ctx.workspace.id, line_id=row.id)]
     return ServiceLineOut.model_validate(
-        {**{f: getattr(row, f) for f in row.__slots__}, "repositories": names}
+        {**row._asdict(), "repositories": names}
     )
 
 

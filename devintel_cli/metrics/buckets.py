@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from devintel_cli.errors import UsageError
@@ -62,8 +63,7 @@ LABEL_KEYS: dict[Granularity, str] = {
 WINDOW_LABEL_KEY = "window"
 
 
-@dataclass(frozen=True, slots=True)
-class Bucket:
+class Bucket(NamedTuple):
     """One bucket: whole calendar bounds ``[start, end)`` and the counted part of it.
 
     All four datetimes are aware, in the bucket's time zone. Data is counted when its time

@@ -4,8 +4,8 @@ point-trend rule (§5) that series, scorecards, insights and alerts all share.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Metric(StrEnum):
@@ -39,8 +39,7 @@ class Trend(StrEnum):
     STABLE = "stable"
 
 
-@dataclass(frozen=True)
-class MetricInfo:
+class MetricInfo(NamedTuple):
     metric: Metric
     unit: Unit
     better: Better

@@ -47,7 +47,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from devintel_cli.metrics.rows import (
     CommitRow,
@@ -254,8 +254,7 @@ class CommitGraph(Protocol):
         """sha → subject of the commits whose subject ``keep`` accepts."""
 
 
-@dataclass(frozen=True)
-class RowGraph:
+class RowGraph(NamedTuple):
     """``CommitGraph`` over ``CommitRow``s by sha (tests, small histories)."""
 
     commits: Mapping[str, CommitRow]
@@ -316,8 +315,7 @@ def derive_deployments(
     ]
 
 
-@dataclass(frozen=True)
-class _RuleFacts:
+class _RuleFacts(NamedTuple):
     """The commit facts rules 2 and 3 read: revert targets, and hotfix subjects."""
 
     reverts: Mapping[str, str]

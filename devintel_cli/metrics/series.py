@@ -11,9 +11,8 @@ no data is never 0.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from devintel_cli.metrics import code, delivery, operations, quality
 from devintel_cli.metrics.buckets import Bucket, window_bucket
@@ -77,8 +76,7 @@ def compute_values(
     return _COMPUTE[Metric(metric)](buckets, inputs, production_pattern)
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesPoint:
+class SeriesPoint(NamedTuple):
     label_key: str
     label: str
     #: rounded to one decimal (§12); None only for a count metric without any data
@@ -124,8 +122,7 @@ def _round_count(number: float | None) -> float | int | None:
     return round1(number)
 
 
-@dataclass(frozen=True, slots=True)
-class Series:
+class Series(NamedTuple):
     metric: Metric
     unit: Unit
     points: tuple[SeriesPoint, ...]

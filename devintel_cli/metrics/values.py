@@ -8,10 +8,10 @@ sample count.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
+from typing import NamedTuple
 
 from devintel_cli.metrics.buckets import Bucket, BucketIndex
 
@@ -35,8 +35,7 @@ NO_INCIDENTS_IMPORTED = "no incidents imported"
 NO_TASKS_IMPORTED = "no tasks imported"
 
 
-@dataclass(frozen=True, slots=True)
-class MetricValue:
+class MetricValue(NamedTuple):
     """A metric over one bucket or window, unrounded.
 
     - ratios (percent): ``value = 100 × numerator ÷ denominator``

@@ -207,8 +207,7 @@ DEFAULT_THRESHOLDS = RiskThresholds()
 # --- rows and factors -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RiskFactor:
+class RiskFactor(NamedTuple):
     id: str
     category: Category
     severity: Severity
@@ -224,8 +223,7 @@ class RiskFactor:
         return SEVERITY_POINTS[self.severity]
 
 
-@dataclass(frozen=True, slots=True)
-class FileAuthorChanges:
+class FileAuthorChanges(NamedTuple):
     """Changes one author made to one file in the window (eligible files only: the caller
     leaves out merges, bots, binary and excluded files). ``file_changes`` folds these into
     the per-file rows the detectors read."""
@@ -257,8 +255,7 @@ class FileChanges(NamedTuple):
     main_author_changes: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class CommitSize:
+class CommitSize(NamedTuple):
     """A non-merge, non-bot commit and its lines changed outside excluded/binary files."""
 
     sha: str
@@ -280,22 +277,19 @@ class MergedPullRequest(NamedTuple):
     estimated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class PullRequestSize:
+class PullRequestSize(NamedTuple):
     number: int
     title: str | None
     lines: int
 
 
-@dataclass(frozen=True, slots=True)
-class OpenPullRequest:
+class OpenPullRequest(NamedTuple):
     number: int
     title: str | None
     opened_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class OpenIncident:
+class OpenIncident(NamedTuple):
     key: str
     title: str | None
     severity: str | None
@@ -305,8 +299,7 @@ class OpenIncident:
     service_line_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MetricWindowInput:
+class MetricWindowInput(NamedTuple):
     """A metric over the window, over the window before, and its weekly points (oldest →
     newest) — what the scorecard computes (``scorecards.metric_windows``)."""
 
@@ -318,8 +311,7 @@ class MetricWindowInput:
     denominator: float | None = None
 
 
-@dataclass(frozen=True)
-class RepositoryActivity:
+class RepositoryActivity(NamedTuple):
     """Everything the per-repository detectors read, for one repository and one window."""
 
     repository: str

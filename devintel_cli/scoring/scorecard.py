@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devintel_cli.metrics.catalog import CATALOG, Better, Metric, Trend, Unit, point_trend
 from devintel_cli.scoring.bands import DEFAULT_BANDS, Bands, Status, parse_metric
@@ -41,8 +41,7 @@ STATUS_POINTS: dict[Status, int] = {Status.GREEN: 100, Status.AMBER: 55, Status.
 TREND_POINTS: dict[Trend, int] = {Trend.IMPROVING: 5, Trend.STABLE: 0, Trend.WORSENING: -5}
 
 
-@dataclass(frozen=True)
-class SignalInput:
+class SignalInput(NamedTuple):
     """What the caller knows about one metric for one scorecard."""
 
     metric: Metric
@@ -56,8 +55,7 @@ class SignalInput:
     target: float | None = None
 
 
-@dataclass(frozen=True)
-class Projection:
+class Projection(NamedTuple):
     """The Sen-slope projection behind the §6 "trending toward red" rule."""
 
     #: Theil–Sen slope of the weekly points, in the metric's unit per week
@@ -71,8 +69,7 @@ class Projection:
     leaves_green: bool
 
 
-@dataclass(frozen=True)
-class Signal:
+class Signal(NamedTuple):
     metric: Metric
     value: float
     unit: Unit

@@ -1,20 +1,19 @@
-"""Rows the store hands back: plain frozen dataclasses, one per table the core reads."""
+"""Rows the store hands back: named tuples (see metrics.rows on why not dataclasses), one per
+table the core reads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class WorkspaceRow:
+class WorkspaceRow(NamedTuple):
     id: str
     name: str
     is_default: bool
     created_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class IntegrationRow:
+class IntegrationRow(NamedTuple):
     id: str
     workspace_id: str
     host: str
@@ -24,8 +23,7 @@ class IntegrationRow:
     created_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceLineRow:
+class ServiceLineRow(NamedTuple):
     id: str
     workspace_id: str
     name: str
@@ -36,8 +34,7 @@ class ServiceLineRow:
     created_at: str
 
 
-@dataclass(frozen=True, slots=True)
-class RepositoryRow:
+class RepositoryRow(NamedTuple):
     id: int
     workspace_id: str
     integration_id: str

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .records import RepositoryRow, from_row
 
 
-@dataclass(frozen=True, slots=True)
-class RepositoryFigures:
+class RepositoryFigures(NamedTuple):
     commits: int
     merges: int
     additions: int
