@@ -20,6 +20,7 @@ from .common import (
     emit,
     emit_items,
     output_format,
+    read_command,
 )
 
 app = typer.Typer(
@@ -196,6 +197,7 @@ def create(
 
 
 @app.command("list")
+@read_command
 def list_(
     fmt: FormatOption = "table", as_json: JsonOption = False, workspace: WorkspaceOption = None
 ) -> None:
@@ -236,6 +238,7 @@ def delete(
 
 
 @app.command("history")
+@read_command
 def history(
     rule: Annotated[
         str | None, typer.Argument(help="Only this rule (ID or name; IDs of deleted rules work).")

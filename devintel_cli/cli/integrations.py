@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from .common import FormatOption, JsonOption, WorkspaceOption, emit_items, output_format
+from .common import (
+    FormatOption,
+    JsonOption,
+    WorkspaceOption,
+    emit_items,
+    output_format,
+    read_command,
+)
 
 app = typer.Typer(
     help="Source-control hosts and how to authenticate to them.", no_args_is_help=True
@@ -42,6 +49,7 @@ def add(
 
 
 @app.command("list")
+@read_command
 def list_(
     fmt: FormatOption = "table",
     as_json: JsonOption = False,

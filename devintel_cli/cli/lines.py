@@ -12,6 +12,7 @@ from .common import (
     emit_items,
     output_format,
     parse_date,
+    read_command,
 )
 
 app = typer.Typer(help="Service lines: named groups of repositories.", no_args_is_help=True)
@@ -60,6 +61,7 @@ def create(
 
 
 @app.command("list")
+@read_command
 def list_(
     fmt: FormatOption = "table", as_json: JsonOption = False, workspace: WorkspaceOption = None
 ) -> None:
@@ -74,6 +76,7 @@ def list_(
 
 
 @app.command("show")
+@read_command
 def show(
     line: Annotated[str, typer.Argument(help="Line ID or name.")],
     fmt: FormatOption = "table",

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from .common import FormatOption, JsonOption, WorkspaceOption, emit_items, output_format
+from .common import (
+    FormatOption,
+    JsonOption,
+    WorkspaceOption,
+    emit_items,
+    output_format,
+    read_command,
+)
 
 app = typer.Typer(
     help="Webhooks: receivers of alert notifications, signed per Standard Webhooks.",
@@ -84,6 +91,7 @@ def add(
 
 
 @app.command("list")
+@read_command
 def list_(
     fmt: FormatOption = "table", as_json: JsonOption = False, workspace: WorkspaceOption = None
 ) -> None:
