@@ -221,7 +221,7 @@ def risk_report(  # type: ignore[no-untyped-def]
 
     The output models are imported while the per-file read runs in its thread: importing
     pydantic and the models is ~0.1 s of Python, and SQLite reads outside the GIL, so the
-    two overlap instead of adding up. A/B on the 1M-commit database: 0.94-0.98x
+    two overlap instead of adding up. A/B on the 1M-commit database: 0.93-0.95x
     (benchmarks/README.md)."""
     factors = risk_factors(
         ctx,

@@ -51,7 +51,7 @@ def test_lines_lifecycle(cli) -> None:
     assert cli.json("lines", "show", "payments")[0]["id"] == created["id"]
     assert cli.json("lines", "show", created["id"])[0]["name"] == "payments"
     cli("lines", "create", "payments", code=2)
-    for anchor in ("2026-02-30", "20260105", "next monday"):
+    for anchor in ("2026-02-30", "20260105", "2026-W02-1", "next monday"):
         result = cli("lines", "create", "ops", "--sprint-anchor", anchor, code=2)
         assert result.stderr == (
             f"devintel: error: --sprint-anchor: not a date: {anchor!r} (use YYYY-MM-DD)\n"

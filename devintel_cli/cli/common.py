@@ -193,18 +193,20 @@ def parse_moment(text: str | None, flag: str):  # type: ignore[no-untyped-def]
 
 
 def parse_date(text: str | None, flag: str):  # type: ignore[no-untyped-def]
-    """A calendar date (``2026-01-05``); None stays None."""
+    """A calendar date, ``YYYY-MM-DD`` only (``date.fromisoformat`` alone would also take
+    ``20260105`` and the week date ``2026-W02-1``); None stays None."""
+    import re
     from datetime import date
 
     from ..errors import UsageError
 
     if text is None:
         return None
-    try:
-        if len(text) == 10:  # fromisoformat also takes 20260105 and 2026-W02-1
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
             return date.fromisoformat(text)
-    except ValueError:
-        pass
+        except ValueError:  # 2026-02-30
+            pass
     raise UsageError(f"{flag}: not a date: {text!r} (use YYYY-MM-DD)")
 
 

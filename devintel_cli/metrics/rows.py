@@ -4,8 +4,9 @@ Named tuples, no SQL: the store builds them from its tables, the metric function
 them. Not frozen dataclasses: a command imports this module every run, and a dataclass
 costs ~1.2 ms to define (its methods are generated and compiled) against ~0.2 ms for a
 named tuple, whose instances are also cheaper to build (``MetricInputs``, with its
-``default_factory``, stays one). Every ``datetime`` is timezone-aware (the store keeps UTC); a naive
-one would be read as local time by ``datetime.timestamp()`` and silently shift buckets.
+``default_factory``, stays one). Every ``datetime`` is timezone-aware (the store keeps
+UTC); a naive one would be read as local time by ``datetime.timestamp()`` and silently
+shift buckets.
 
 Who filters what (the caller's part of the contract):
 - ``FileChurnRow``: only rows of non-merge, non-bot commits, non-binary files and paths
