@@ -6,7 +6,7 @@ Builds a synthetic database directly (not through git): one workspace, two servi
 ``--repos`` repositories, ``--commits`` commits over ``--years`` (2) years with two files each,
 ``--deployments`` tag deployments shipping every commit once, imported PRs, coverage,
 incidents and tasks; then times, in-process, every metric at every granularity over the
-default 12-week window, scorecard, health, benchmarks, risk and `repo list`; then every
+default 12-week window, scorecard, health, benchmarks, risk, insights and `repo list`; then every
 read command as a whole process (median of ``--repeat`` runs) beside the cost of starting
 Python and `devintel --version`. The ratio column is against the 1 s budget.
 """
@@ -213,6 +213,7 @@ def main() -> int:
             )
         os.environ["DEVINTEL_HOME"] = str(root)
         from devintel_cli.benchmarking import benchmarks_report
+        from devintel_cli.insights import insights_report
         from devintel_cli.metrics.buckets import Granularity
         from devintel_cli.metrics.catalog import Metric
         from devintel_cli.reporting import default_range, resolve_scope, series
@@ -241,6 +242,7 @@ def main() -> int:
             ("risk (90 d)", risk_report, 90),
         ):
             timed(label, lambda r=report, d=days: r(ctx, scope, as_of=END, window_days=d), rows)
+        timed("insights (26 weeks)", lambda: insights_report(ctx, scope, as_of=END), rows)
         timed("repo list", lambda: list_summaries(ctx), rows)
         ctx.close()
         print_rows("in-process (warm cache), against the 1 s budget", rows)
@@ -261,6 +263,7 @@ def main() -> int:
                     ["health"],
                     ["benchmarks"],
                     ["risk"],
+                    ["insights"],
                     ["metrics", "cycle_time"],
                     ["metrics", "code_churn", "--granularity", "daily"],
                     ["metrics", "pr_review_time", "--from", "2025-06-01"],

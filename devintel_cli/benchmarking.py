@@ -53,7 +53,7 @@ def _primary_language(
     return language
 
 
-def _cohort_in_background(
+def cohort_in_background(
     ctx: Context, scope: Scope, *, as_of: datetime, window_days: int
 ) -> Future[tuple[int, str | None]]:
     """What places the scope in a reference cohort, over [as_of − window, as_of): its
@@ -164,7 +164,7 @@ def benchmarks_report(  # type: ignore[no-untyped-def]
     if reference_file is not None:
         reference = reference.overlay(load_reference_file(reference_file))
     profile = get_profile(profile_name or DEFAULT_PROFILE)
-    reading_cohort = _cohort_in_background(ctx, scope, as_of=as_of, window_days=window_days)
+    reading_cohort = cohort_in_background(ctx, scope, as_of=as_of, window_days=window_days)
     measured = window_values(ctx, scope, as_of=as_of, window_days=window_days)
     contributors, language = reading_cohort.result()
     rows, unavailable = [], []

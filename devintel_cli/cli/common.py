@@ -34,9 +34,9 @@ def read_command(command: Callable[P, R]) -> Callable[P, R]:
     memory: peak RSS measured 47 MB without the collector against 52 MB with it. The
     garbage cycles a collection finds when the command ends are the imports' own, the
     same ~500 objects for `risk`, `benchmarks` and `scorecard`. Reference counting still
-    frees everything else. Every command that only reads wears it; writers (sync,
-    import, demo, alerts check) keep the collector: they can run for minutes over
-    unbounded input."""
+    frees everything else. Every command that only reads wears it (and insights, whose
+    one write is a few IDs); writers (sync, import, demo, alerts check) keep the
+    collector: they can run for minutes over unbounded input."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:

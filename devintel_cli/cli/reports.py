@@ -1,4 +1,5 @@
-"""``devintel scorecard``, ``health`` and ``benchmarks``: reports over a window."""
+"""``devintel scorecard``, ``health``, ``benchmarks``, ``risk`` and ``insights``: reports over
+a window."""
 
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from .common import (
     RepoOption,
     WorkspaceOption,
     emit,
+    emit_items,
     output_format,
     read_command,
 )
@@ -27,6 +29,7 @@ def register(app: typer.Typer) -> None:
     app.command("health")(read_command(health))
     app.command("benchmarks")(read_command(benchmarks))
     app.command("risk")(read_command(risk))
+    app.command("insights")(read_command(insights))
 
 
 def window_days(text: str) -> int:
@@ -239,3 +242,33 @@ def risk(
     _emit_report(report, out, markdown=risk_markdown, csv=risk_csv, table=risk_table)
     if fail_above is not None and report.risk_score > fail_above:
         raise CheckFailed(f"risk score {report.risk_score} is above --fail-above {fail_above}")
+
+
+#: what the table, markdown and CSV show of an insight (JSON has every field)
+INSIGHT_COLUMNS = ("id", "severity", "type", "title", "metrics_referenced")
+
+
+def insights(
+    line: LineOption = None,
+    repo: RepoOption = None,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most N insights.")] = 20,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = "table",
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Anomalies, trends, recommendations and benchmark crossings, most severe first (§9)."""
+    from ..errors import UsageError
+    from ..insights import insights_report
+    from ..reporting import resolve_scope
+    from .common import as_of_moment, workspace_context
+
+    out = output_format(fmt, as_json)
+    if limit < 1:
+        raise UsageError(f"--limit must be at least 1, not {limit}")
+    now = as_of_moment(as_of)
+    with workspace_context(workspace) as ctx:
+        items = insights_report(
+            ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, limit=limit
+        )
+    emit_items(items, out, columns=INSIGHT_COLUMNS, title="Insights")

@@ -54,6 +54,7 @@ _MODULE_OF = {
     "RiskFactorOut": "risk",
     "RiskCategoryOut": "risk",
     "RiskOut": "risk",
+    "InsightOut": "insights",
 }
 
 __all__ = sorted(_MODULE_OF)

@@ -396,6 +396,19 @@ CREATE INDEX imported_pull_requests ON pull_requests (repo_id, opened_at)
     WHERE source = 'import';
 """
 
+#: §9: an insight keeps its ID when the same finding is computed again. A finding's key (its
+#: kind, scope, metrics and the bucket it is about: ``scoring.insights``) maps to the
+#: ``INS-…`` ID it was given the first time; the row is all an insight stores.
+V7_INSIGHTS = """
+CREATE TABLE insights (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    finding_key TEXT NOT NULL,
+    first_seen_at TEXT NOT NULL,
+    UNIQUE (workspace_id, finding_key)
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     V1_FOUNDATION,
     V2_DELIVERY,
@@ -403,4 +416,5 @@ MIGRATIONS: tuple[str, ...] = (
     V4_READ_BUDGET,
     V5_RISK_READS,
     V6_FILE_CHANGE_READS,
+    V7_INSIGHTS,
 )
