@@ -155,9 +155,23 @@ def test_line_scope_and_empty_workspace(cli, deployed) -> None:
     assert scoped and all(i["service_line_id"] == line for i in scoped)
 
 
+def test_markdown_carries_each_paragraph(deployed) -> None:
+    ids = {i["title"]: i["id"] for i in deployed.json("insights", "--as-of", AS_OF)}
+    title = "Deployment frequency rose to 9.0 a week in 2026-W22"
+    text = deployed("insights", "--as-of", AS_OF, "--format", "markdown", "--limit", "1").stdout
+    assert text == (
+        "### Insights\n\n"
+        f"- **low · anomaly** — {title} (`{ids[title]}`)  \n"
+        "  Deployment frequency was 9.0 a week in 2026-W22 against a median of 2.0 a week"
+        " over the 25 earlier buckets with a value (robust z-score +6.6): better than"
+        " usual.\n"
+    )
+
+
 def test_nothing_to_say_and_bad_input(cli) -> None:
     assert cli.json("insights") == []
     assert "nothing to show" in cli("insights").stdout
+    assert cli("insights", "--format", "markdown").stdout == "### Insights\n\n_nothing to show_\n"
     result = cli("insights", "--limit", "0", code=2)
     assert result.stderr == "devintel: error: --limit must be at least 1, not 0\n"
     cli("insights", "--as-of", "yesterday", code=2)

@@ -260,6 +260,7 @@ def insights(
     """Anomalies, trends, recommendations and benchmark crossings, most severe first (§9)."""
     from ..errors import UsageError
     from ..insights import insights_report
+    from ..render import Format
     from ..reporting import resolve_scope
     from .common import as_of_moment, workspace_context
 
@@ -271,4 +272,9 @@ def insights(
         items = insights_report(
             ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, limit=limit
         )
-    emit_items(items, out, columns=INSIGHT_COLUMNS, title="Insights")
+    if out is Format.MARKDOWN:
+        from ..render.insights import insights_markdown
+
+        emit(insights_markdown(items))
+    else:
+        emit_items(items, out, columns=INSIGHT_COLUMNS, title="Insights")
