@@ -242,7 +242,7 @@ def main() -> int:
             ("risk (90 d)", risk_report, 90),
         ):
             timed(label, lambda r=report, d=days: r(ctx, scope, as_of=END, window_days=d), rows)
-        timed("insights (26 weeks)", lambda: insights_report(ctx, scope, as_of=END), rows)
+        timed("insights (13 weeks)", lambda: insights_report(ctx, scope, as_of=END), rows)
         timed("repo list", lambda: list_summaries(ctx), rows)
         ctx.close()
         print_rows("in-process (warm cache), against the 1 s budget", rows)

@@ -16,10 +16,11 @@ from histories import write_history
 
 CONTRACT = Path(__file__).parents[2] / "shared" / "contract"
 # Wednesday of ISO week 2026-W23: the last complete week is W22 (2026-05-25 … 05-31), and
-# the 26 weeks read are 2025-W49 (from 2025-12-01) … 2026-W22.
+# the 13 weeks read are 2026-W10 (from 2026-03-02) … W22.
 AS_OF = "2026-06-03T12:00:00Z"
 FIRST_MONDAY = datetime(2025, 12, 1, tzinfo=UTC)
-# production deployments per week, oldest first: 2 a week for 18 weeks, then 2, 3, … 9
+# production deployments per week from 2025-W49, oldest first: 2 a week for 18 weeks, then
+# 2, 3, … 9 (W15 … W22); the weeks before W10 are outside what insights read
 WEEKLY = [2] * 18 + [2, 3, 4, 5, 6, 7, 8, 9]
 
 
@@ -57,14 +58,14 @@ def test_weekly_deployments_give_an_anomaly_and_a_trend(deployed) -> None:
         ("trend", ["deployment_frequency"]),
     ]
     anomaly, trend = ours
-    # Anomaly: W22's 9 against the 25 weeks before: 19 twos and 3, 4, 5, 6, 7, 8.
-    # Median: the 13th of 25 sorted = 2. |deviations|: 19 zeros, 1 … 6 → MAD = 0, so the
-    # scale falls back to the mean absolute deviation (1+2+3+4+5+6)/25 = 0.84 × √(π/2)
-    # (1.2533) = 1.0528; z = (9 − 2)/1.0528 = +6.6 ≥ 3.5. More deployments is better: low.
+    # Anomaly: W22's 9 against the 12 weeks before (W10 … W21): 2, 2, 2, 2, 2, 2, 3, 4, 5,
+    # 6, 7, 8. Median of 12: (6th + 7th)/2 = (2 + 3)/2 = 2.5. |deviations|: seven 0.5, then
+    # 1.5, 2.5, 3.5, 4.5, 5.5 → MAD = (0.5 + 0.5)/2 = 0.5; z = (9 − 2.5)/(1.4826 × 0.5) =
+    # 6.5/0.7413 = +8.8 ≥ 3.5. More deployments is better: low.
     assert anomaly["title"] == "Deployment frequency rose to 9.0 a week in 2026-W22"
     assert anomaly["body"] == (
-        "Deployment frequency was 9.0 a week in 2026-W22 against a median of 2.0 a week over"
-        " the 25 earlier buckets with a value (robust z-score +6.6): better than usual."
+        "Deployment frequency was 9.0 a week in 2026-W22 against a median of 2.5 a week over"
+        " the 12 earlier buckets with a value (robust z-score +8.8): better than usual."
     )
     assert anomaly["severity"] == "low"
     # Trend over the last 8 weeks, 2 … 9: every pair rises, S = 28; Var(S) = 8·7·21/18 =
@@ -136,8 +137,10 @@ def test_an_insight_keeps_its_id(deployed) -> None:
     assert {i["title"]: i["id"] for i in later} == first
     (top,) = deployed.json("insights", "--as-of", AS_OF, "--limit", "1")
     assert first[top["title"]] == top["id"]
-    # as of the week before, W21 is the last complete week: other findings ("rose to 8.0 a
-    # week in 2026-W21"), so new IDs, after every ID given so far — none is reused
+    # as of the week before, W21 is the last complete week: other findings — W21's 8
+    # against W09 … W20 (seven 2s, 3 … 7: median 2, MAD 0, mean absolute deviation 15/12 =
+    # 1.25 × 1.2533 = 1.567, z = 6/1.567 = 3.8 ≥ 3.5) rose to 8.0 — so new IDs, after
+    # every ID given so far; none is reused
     week_before = deployed.json("insights", "--as-of", "2026-05-27T12:00:00Z")
     assert "Deployment frequency rose to 8.0 a week in 2026-W21" in {
         i["title"] for i in week_before
@@ -162,8 +165,8 @@ def test_markdown_carries_each_paragraph(deployed) -> None:
     assert text == (
         "### Insights\n\n"
         f"- **low · anomaly** — {title} (`{ids[title]}`)  \n"
-        "  Deployment frequency was 9.0 a week in 2026-W22 against a median of 2.0 a week"
-        " over the 25 earlier buckets with a value (robust z-score +6.6): better than"
+        "  Deployment frequency was 9.0 a week in 2026-W22 against a median of 2.5 a week"
+        " over the 12 earlier buckets with a value (robust z-score +8.8): better than"
         " usual.\n"
     )
 
