@@ -61,7 +61,10 @@ def demo(
     out = output_format(fmt, as_json)
     report = run_demo(directory)
     info(f"demo state directory: {report.state_dir}")
-    info(f"explore it: DEVINTEL_HOME={report.state_dir} devintel scorecard --window 84d")
+    info(
+        f"explore it: DEVINTEL_HOME={report.state_dir} devintel scorecard --window 84d"
+        " (or health, benchmarks, risk, insights)"
+    )
     if out is Format.JSON:
         emit(
             to_json(
