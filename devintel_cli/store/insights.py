@@ -14,9 +14,10 @@ from .ids import next_id
 def insight_ids(
     conn: sqlite3.Connection, workspace_id: str, keys: Sequence[str], now: datetime
 ) -> dict[str, str]:
-    """Each key's ID: the one it was given before, else a new one, allocated and stored in
-    one write transaction (two processes computing the same finding at once: the second
-    waits for the first's transaction and then finds its ID)."""
+    """Each key's ID: the one it was given before, else a new one, allocated (in the order
+    of ``keys``, YY from ``now``: the as-of moment) and stored in one write transaction —
+    two processes computing the same finding at once: the second waits for the first's
+    transaction and then finds its ID."""
     if not keys:
         return {}
     with write_transaction(conn):
