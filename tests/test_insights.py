@@ -65,7 +65,7 @@ def test_weekly_deployments_give_an_anomaly_and_a_trend(deployed) -> None:
     assert anomaly["title"] == "Deployment frequency rose to 9.0 a week in 2026-W22"
     assert anomaly["body"] == (
         "Deployment frequency was 9.0 a week in 2026-W22 against a median of 2.5 a week over"
-        " the 12 earlier buckets with a value (robust z-score +8.8): better than usual."
+        " the 12 earlier weeks with a value (robust z-score +8.8): better than usual."
     )
     assert anomaly["severity"] == "low"
     # Trend over the last 8 weeks, 2 … 9: every pair rises, S = 28; Var(S) = 8·7·21/18 =
@@ -166,7 +166,7 @@ def test_markdown_carries_each_paragraph(deployed) -> None:
         "### Insights\n\n"
         f"- **low · anomaly** — {title} (`{ids[title]}`)  \n"
         "  Deployment frequency was 9.0 a week in 2026-W22 against a median of 2.5 a week"
-        " over the 12 earlier buckets with a value (robust z-score +8.8): better than"
+        " over the 12 earlier weeks with a value (robust z-score +8.8): better than"
         " usual.\n"
     )
 

@@ -98,7 +98,7 @@ def test_anomaly_exact_title_body_key_and_fields():
         severity=Severity.MEDIUM,
         title="Cycle time rose to 15.2 h in 2026-W11",
         body="Cycle time was 15.2 h in 2026-W11 against a median of 10.0 h over the 9"
-        " earlier buckets with a value (robust z-score +3.5): worse than usual.",
+        " earlier weeks with a value (robust z-score +3.5): worse than usual.",
         metrics=(CT,),
         about=datetime(2026, 3, 9, tzinfo=UTC),
         key="anomaly:cycle_time:2026-W11",
@@ -113,7 +113,7 @@ def test_anomaly_needs_exactly_min_history_earlier_values():
     assert found is not None
     assert found.body == (
         "Cycle time was 30.0 h in 2026-W10 against a median of 10.0 h over the 8 earlier"
-        " buckets with a value (robust z-score +13.5): worse than usual."
+        " weeks with a value (robust z-score +13.5): worse than usual."
     )
     # 7 earlier values 10 11 9 10 12 10 11: median 10, |dev| 0 1 1 0 2 0 1 → MAD 1, so z(30)
     # would again be 13.49 — the only reason for None is the count 7 < 8
@@ -133,7 +133,7 @@ def test_anomaly_skips_earlier_empty_buckets():
     assert found is not None
     assert found.body == (
         "Cycle time was 30.0 h in 2026-W12 against a median of 10.0 h over the 8 earlier"
-        " buckets with a value (robust z-score +13.5): worse than usual."
+        " weeks with a value (robust z-score +13.5): worse than usual."
     )
     # 10 earlier buckets, 3 empty → 7 values 10 11 9 10 12 10 11: fewer than 8 → None
     assert anomaly(CT, series([10, None, 11, 9, None, 10, 12, None, 10, 11, 30])) is None
@@ -150,7 +150,7 @@ def test_anomaly_worse_rise_is_medium_below_five_and_high_from_five():
     assert above.severity is Severity.HIGH
     assert above.body == (
         "Cycle time was 17.5 h in 2026-W11 against a median of 10.0 h over the 9 earlier"
-        " buckets with a value (robust z-score +5.1): worse than usual."
+        " weeks with a value (robust z-score +5.1): worse than usual."
     )
 
 
@@ -169,7 +169,7 @@ def test_anomaly_rise_of_a_higher_is_better_metric_is_low_even_when_red():
     assert found.title == "Deployment frequency rose to 17.5 a week in 2026-W11"
     assert found.body == (
         "Deployment frequency was 17.5 a week in 2026-W11 against a median of 10.0 a week"
-        " over the 9 earlier buckets with a value (robust z-score +5.1): better than usual."
+        " over the 9 earlier weeks with a value (robust z-score +5.1): better than usual."
     )
 
 
@@ -197,7 +197,7 @@ def test_anomaly_against_a_constant_history_is_infinitely_unusual():
     assert found.title == "Cycle time rose to 12.0 h in 2026-W10"
     assert found.body == (
         "Cycle time was 12.0 h in 2026-W10 against a median of 10.0 h over the 8 earlier"
-        " buckets with a value (all at that value): worse than usual."
+        " weeks with a value (all at that value): worse than usual."
     )
     # z(8) = −inf: fewer deployments than an always-10 history → fell, worse, high
     fell = anomaly(DF, series([10] * 8 + [8]))
@@ -451,6 +451,15 @@ def test_trend_unit_name():
     assert found.title == (
         "Task throughput increased from 1.0 a sprint to 6.0 a sprint over the last 6 sprints"
     )
+
+
+def test_anomaly_unit_name():
+    # the 8 earlier values 10 11 9 10 12 10 11 9: median 10, |dev| 0 1 1 0 2 0 1 1 → MAD 1;
+    # z = (30 − 10)/1.4826 = +13.5; the narrative calls the buckets sprints
+    points = series([10, 11, 9, 10, 12, 10, 11, 9, 30])
+    found = anomaly(Metric.CYCLE_TIME, points, unit_name="sprints")
+    assert found is not None
+    assert "over the 8 earlier sprints with a value (robust z-score +13.5)" in found.body
 
 
 # --- recommendations --------------------------------------------------------------------

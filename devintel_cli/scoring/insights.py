@@ -127,10 +127,13 @@ def _severity(worse: bool, large: bool, red: bool) -> Severity:
     return Severity.HIGH if large or red else Severity.MEDIUM
 
 
-def anomaly(metric: Metric, points: Sequence[Point], *, red: bool = False) -> Finding | None:
+def anomaly(
+    metric: Metric, points: Sequence[Point], *, unit_name: str = "weeks", red: bool = False
+) -> Finding | None:
     """The last point against every earlier point with a value; None when the last point
     has no value, there are fewer than ``MIN_HISTORY`` earlier values, or |z| < 3.5.
-    ``red``: the metric's scorecard status is red (a worsening anomaly is then high)."""
+    ``unit_name``: what a bucket is called in the narrative (plural). ``red``: the
+    metric's scorecard status is red (a worsening anomaly is then high)."""
     if not points or points[-1].value is None:
         return None
     last = points[-1]
@@ -150,8 +153,8 @@ def anomaly(metric: Metric, points: Sequence[Point], *, red: bool = False) -> Fi
         title=f"{LABELS[metric]} {'rose' if rose else 'fell'} to {fmt(metric, last.value)}"
         f" in {last.label}",
         body=f"{LABELS[metric]} was {fmt(metric, last.value)} in {last.label} against a"
-        f" median of {fmt(metric, centre)} over the {len(history)} earlier"
-        f" {'bucket' if len(history) == 1 else 'buckets'} with a value ({spread}):"
+        f" median of {fmt(metric, centre)} over the {len(history)} earlier {unit_name}"
+        f" with a value ({spread}):"
         f" {'worse' if worse else 'better'} than usual.",
         metrics=(metric,),
         about=last.start,
