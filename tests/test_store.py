@@ -369,3 +369,38 @@ def test_a_background_read_runs_on_its_own_connection_and_raises_what_it_raised(
             failing.result()
     finally:
         ctx.close()
+
+
+def test_switching_a_new_database_to_wal_waits_for_another_writer(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Two processes creating a database at once: while one holds a write lock on the file
+    (not yet in WAL), SQLite refuses the other's switch to WAL at once instead of waiting.
+    ``connect`` retries within the busy timeout (it failed 1 run in ~25 of the concurrent
+    `repo add` test before); past the timeout it is exit 3's DatabaseBusyError."""
+    import threading
+
+    from devintel_cli.errors import DatabaseBusyError
+    from devintel_cli.store import db
+
+    path = tmp_path / "d.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (x)")  # a rollback-journal database
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (1)")
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    conn = connect(path, migrate=False)
+    release.join()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+    again = tmp_path / "e.db"
+    holder = sqlite3.connect(again, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    with pytest.raises(DatabaseBusyError):
+        connect(again, migrate=False)
+    holder.execute("ROLLBACK")

@@ -8,6 +8,7 @@ locked" half-way through a transaction, and a killed process leaves no partial w
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,10 +50,7 @@ def connect(
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    try:
-        conn.execute("PRAGMA journal_mode = WAL")
-    except sqlite3.OperationalError as exc:
-        raise _translate(exc) from exc
+    _use_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     if created:
@@ -61,6 +59,30 @@ def connect(
     if migrate:
         _migrate(conn, path, on_upgrade)
     return conn
+
+
+#: pause between attempts to switch a database to WAL while another connection writes
+WAL_RETRY_SECONDS = 0.01
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the database to WAL (a setting of the file: it stays once made).
+
+    Changing the journal mode needs the file to itself, and SQLite does not wait for that
+    with the busy handler. It fails at once with "database is locked" while another
+    connection holds a write lock on a database not yet in WAL, as two processes creating
+    a new database at once do (1 run in ~25 of tests/test_reliability.py's two concurrent
+    `repo add`s, once start-up got faster). So retry, within the busy timeout, as a
+    write would wait."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise _translate(exc) from exc
+        time.sleep(WAL_RETRY_SECONDS)
 
 
 def _migrate(conn: sqlite3.Connection, path: Path, on_upgrade: UpgradeNotice | None) -> None:
