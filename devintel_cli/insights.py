@@ -80,13 +80,13 @@ def series_findings(
         ]
         newest = next((p.value for p in reversed(points) if p.value is not None), None)
         red = _is_red(bands, metric, newest, target)
+        test = rules.trend_test(points)
         for finding in (
             rules.anomaly(metric, points, red=red),
-            rules.trend(metric, points, red=red),
+            rules.trend_finding(metric, test, red=red),
         ):
             if finding is not None:
                 findings.append(finding)
-        test = rules.trend_test(points)
         if test is not None:
             directions[metric] = test.direction
     last = weeks[-1]

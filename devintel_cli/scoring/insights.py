@@ -206,7 +206,14 @@ def trend(
     metric: Metric, points: Sequence[Point], *, unit_name: str = "weeks", red: bool = False
 ) -> Finding | None:
     """A significant monotonic trend over the recent buckets; None without one."""
-    test = trend_test(points)
+    return trend_finding(metric, trend_test(points), unit_name=unit_name, red=red)
+
+
+def trend_finding(
+    metric: Metric, test: TrendTest | None, *, unit_name: str = "weeks", red: bool = False
+) -> Finding | None:
+    """``trend`` from a test already run (``trend_test``): the caller that also reads the
+    test's direction for ``recommendations`` runs it once."""
     if test is None or test.direction is MKTrend.NO_TREND:
         return None
     rose = test.direction is MKTrend.INCREASING
