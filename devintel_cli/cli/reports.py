@@ -43,17 +43,20 @@ def window_days(text: str) -> int:
     return int(text[:-1]) * units[text[-1]]
 
 
-def _build_report(build, *, workspace, line, repo, window, as_of):  # type: ignore[no-untyped-def]
-    """What every report command does before rendering: parse the window and the as-of
-    moment, open the workspace, resolve the scope, call ``build(ctx, scope, as_of=,
-    window_days=)``."""
+def _build_report(  # type: ignore[no-untyped-def]
+    build, *, workspace, line, repo, as_of, window=None, **options
+):
+    """What every report command does before rendering: parse the window (for the reports
+    that have one) and the as-of moment, open the workspace, resolve the scope, call
+    ``build(ctx, scope, as_of=, window_days=, **options)``."""
     from ..reporting import resolve_scope
     from .common import as_of_moment, workspace_context
 
-    days = window_days(window)
+    if window is not None:
+        options["window_days"] = window_days(window)
     now = as_of_moment(as_of)
     with workspace_context(workspace) as ctx:
-        return build(ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, window_days=days)
+        return build(ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, **options)
 
 
 def _check_score_bound(bound, flag: str) -> None:  # type: ignore[no-untyped-def]
@@ -261,17 +264,13 @@ def insights(
     from ..errors import UsageError
     from ..insights import insights_report
     from ..render import Format
-    from ..reporting import resolve_scope
-    from .common import as_of_moment, workspace_context
 
     out = output_format(fmt, as_json)
     if limit < 1:
         raise UsageError(f"--limit must be at least 1, not {limit}")
-    now = as_of_moment(as_of)
-    with workspace_context(workspace) as ctx:
-        items = insights_report(
-            ctx, resolve_scope(ctx, line=line, repo=repo), as_of=now, limit=limit
-        )
+    items = _build_report(
+        insights_report, workspace=workspace, line=line, repo=repo, as_of=as_of, limit=limit
+    )
     if out is Format.MARKDOWN:
         from ..render.insights import insights_markdown
 
