@@ -58,12 +58,9 @@ def _line_id(scope: Scope) -> str | None:
 
 
 def _is_red(bands: Bands, metric: Metric, value: float | None, target: float | None) -> bool:
-    """The metric's status is red: ``value`` in the configured bands, with the scope's task
-    target for task throughput, as the scorecard judges it (§6)."""
-    if value is None:
-        return False
-    goal = target if metric is Metric.TASK_THROUGHPUT else None
-    return bands.status(metric, value, target=goal) is Status.RED
+    """The metric's status is red: ``value`` in the configured bands, as the scorecard
+    judges it (§6; ``target``, the scope's task target, counts for task throughput only)."""
+    return value is not None and bands.status(metric, value, target=target) is Status.RED
 
 
 def series_findings(
